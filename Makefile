@@ -1,0 +1,31 @@
+# Two commands on a fresh clone: `make demo` (train XOR) and `make test`. Each sets up .venv first.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint setup clean gallery bench
+
+demo: $(STAMP)
+	$(PY) -m demos.xor
+
+test: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
+	  { echo "glassgrad needs Python >= 3.10; set PYTHON=python3.x"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@command -v dot >/dev/null || echo "note: Graphviz 'dot' is not installed; graph pictures need it (apt-get install graphviz)"
+	touch $(STAMP)
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .hypothesis .ruff_cache *.egg-info

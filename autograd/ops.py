@@ -1,0 +1,208 @@
+"""The op table: every built-in op, declared once with `defop` — the same call users make.
+
+Each entry gives the forward rule (on floats), the local derivative of the output with respect to
+each input, and the math as text. The local rules receive the inputs and the output ``out`` and
+are written with arithmetic and ops only, so they run on floats (a plain backward pass) and on
+`Value`s (``grad(..., create_graph=True)``: second and higher derivatives).
+
+Conventions in the formulas: ``out`` is the op's output; ``a, b`` are the inputs of a binary op,
+``x`` the input of a unary one.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Iterable
+from typing import Any
+
+from .value import Value, _to_float, apply, defop, lift
+
+
+def _power(x: float, p: float) -> float:
+    """x to the power p on reals, refusing what has no real answer instead of returning complex."""
+    if x == 0.0 and p < 0:
+        raise ZeroDivisionError(f"0 to a negative power ({p:g}) divides by zero")
+    if x < 0.0 and not float(p).is_integer():
+        raise ValueError(f"a negative base ({x:g}) to a non-integer power ({p:g}) is not a real number")
+    return math.pow(x, p)
+
+
+def power(x: Any, p: float) -> Any:
+    """x ** p for a float or a `Value` x and a number p (used inside local-derivative rules)."""
+    return x ** p if isinstance(x, Value) else _power(x, p)
+
+
+def _sigmoid(x: float) -> float:
+    # Two branches so that exp() only ever sees a non-positive argument: no overflow at |x| = 1000.
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+# --- arithmetic ---------------------------------------------------------------------------------
+
+ADD = defop(
+    "+", operator.add, lambda a, b, out: (1.0, 1.0),
+    args=("a", "b"), expr="a + b", formulas=("1", "1"), method="__add__", rmethod="__radd__",
+    doc="a + b. Local derivatives: ∂/∂a = 1, ∂/∂b = 1 (a sum passes its gradient on unchanged).",
+)
+SUB = defop(
+    "-", operator.sub, lambda a, b, out: (1.0, -1.0),
+    args=("a", "b"), expr="a - b", formulas=("1", "-1"), method="__sub__", rmethod="__rsub__",
+    doc="a − b. Local derivatives: ∂/∂a = 1, ∂/∂b = −1.",
+)
+MUL = defop(
+    "*", operator.mul, lambda a, b, out: (b, a),
+    args=("a", "b"), symbol="×", expr="a·b", formulas=("b", "a"),
+    method="__mul__", rmethod="__rmul__",
+    doc="a · b. Local derivatives: ∂/∂a = b, ∂/∂b = a (each factor's slope is the other factor).",
+)
+DIV = defop(
+    "/", operator.truediv, lambda a, b, out: (1.0 / b, -out / b),
+    args=("a", "b"), symbol="÷", expr="a / b", formulas=("1/b", "-a/b² = -out/b"),
+    method="__truediv__", rmethod="__rtruediv__", domain="b ≠ 0",
+    doc="a / b. Local derivatives: ∂/∂a = 1/b, ∂/∂b = −a/b² (written −out/b).",
+)
+NEG = defop(
+    "neg", operator.neg, lambda x, out: (-1.0,),
+    symbol="−", expr="-x", formulas=("-1",), method="__neg__",
+    doc="−x. Local derivative: −1.",
+)
+POW = defop(
+    "**", _power, lambda x, out, p: (p * power(x, p - 1),),
+    symbol="**{p}", expr="x**p", formulas=("p·x**(p-1)",), params={"p": 2.0},
+    domain="a real result: x ≥ 0 unless p is a whole number, and x ≠ 0 if p < 0",
+    doc="x ** p for a number p. Local derivative: p·x^(p−1) (the power rule).",
+)
+
+
+def _pow_value_local(a: Any, b: Any, out: Any) -> tuple:
+    # ∂/∂b = a^b · ln a exists only for a > 0; at a = 0 with b > 0 the limit is 0.
+    if float(a) > 0.0:
+        db = out * LOG(a)
+    elif float(out) == 0.0:
+        db = 0.0
+    else:
+        raise ValueError(f"∂(a**b)/∂b = a**b·ln(a) does not exist for a = {float(a):g} ≤ 0; "
+                         f"if the exponent is a constant, write it as a plain number")
+    return (b * PVAL(a, b - 1), db)
+
+
+PVAL = defop(
+    "pow", _power, _pow_value_local,
+    args=("a", "b"), symbol="**", expr="a**b", formulas=("b·a**(b-1)", "a**b·ln(a) = out·ln(a)"),
+    domain="a real result: a ≥ 0 unless b is a whole number, and a ≠ 0 if b < 0",
+    doc="a ** b with a Value exponent. Local derivatives: ∂/∂a = b·a^(b−1), ∂/∂b = a^b·ln a.",
+)
+
+
+def _pow_method(self: Value, exponent: Any) -> Value:
+    """x ** p: the power rule op for a number p, the two-input `pow` op for a `Value` exponent."""
+    if isinstance(exponent, Value):
+        return apply(PVAL, self, exponent)
+    return apply(POW.bind(p=_to_float(exponent, "**: exponent")), self)
+
+
+def _rpow_method(self: Value, base: Any) -> Value:
+    return apply(PVAL, lift(base, PVAL), self)
+
+
+Value.__pow__ = _pow_method
+Value.__rpow__ = _rpow_method
+
+# --- functions ----------------------------------------------------------------------------------
+
+EXP = defop(
+    "exp", math.exp, lambda x, out: (out,),
+    expr="exp(x)", formulas=("exp(x) = out",), method="exp",
+    domain="x ≤ 709.78 (beyond that eˣ overflows a float)",
+    doc="eˣ. Local derivative: eˣ itself (written out).",
+)
+LOG = defop(
+    "log", math.log, lambda x, out: (1.0 / x,),
+    expr="log(x)", formulas=("1/x",), method="log", domain="x > 0",
+    doc="Natural logarithm ln x. Local derivative: 1/x.",
+)
+TANH = defop(
+    "tanh", math.tanh, lambda x, out: (1.0 - out * out,),
+    expr="tanh(x)", formulas=("1 - tanh(x)² = 1 - out²",), method="tanh",
+    doc="tanh x. Local derivative: 1 − tanh²x (written 1 − out²).",
+)
+SIGMOID = defop(
+    "sigmoid", _sigmoid, lambda x, out: (out * (1.0 - out),),
+    symbol="σ", expr="σ(x)", formulas=("σ(x)·(1 - σ(x)) = out·(1 - out)",), method="sigmoid",
+    doc="σ(x) = 1/(1 + e⁻ˣ), computed without overflow. Local derivative: σ(x)(1 − σ(x)).",
+)
+RELU = defop(
+    "relu", lambda x: x if x > 0.0 else 0.0,
+    lambda x, out: (1.0 if float(x) > 0.0 else 0.0,),
+    symbol="ReLU", expr="relu(x)", formulas=("1 if x > 0 else 0",), method="relu",
+    doc="max(0, x). Local derivative: 1 for x > 0, 0 otherwise (0 is used at the kink x = 0).",
+)
+LEAKY_RELU = defop(
+    "leaky_relu", lambda x, alpha: x if x > 0.0 else alpha * x,
+    lambda x, out, alpha: (1.0 if float(x) > 0.0 else alpha,),
+    symbol="leaky_relu({alpha})", expr="leaky_relu(x)", formulas=("1 if x > 0 else alpha",),
+    method="leaky_relu", params={"alpha": 0.01},
+    doc="x for x > 0, alpha·x otherwise. Local derivative: 1 for x > 0, alpha otherwise.",
+)
+SQRT = defop(
+    "sqrt", math.sqrt, lambda x, out: (0.5 / out,),
+    symbol="√", expr="√x", formulas=("1/(2√x) = 0.5/out",), method="sqrt", domain="x ≥ 0",
+    doc="√x. Local derivative: 1/(2√x) (infinite at x = 0, so backward refuses x = 0).",
+)
+ABS = defop(
+    "abs", abs, lambda x, out: (1.0 if float(x) > 0.0 else -1.0 if float(x) < 0.0 else 0.0,),
+    symbol="|x|", expr="|x|", formulas=("sign(x)",), method="abs",
+    doc="|x|. Local derivative: sign(x): 1, −1, and 0 at the kink x = 0.",
+)
+SIN = defop(
+    "sin", math.sin, lambda x, out: (COS(x),),
+    expr="sin(x)", formulas=("cos(x)",), method="sin",
+    doc="sin x. Local derivative: cos x.",
+)
+COS = defop(
+    "cos", math.cos, lambda x, out: (-SIN(x),),
+    expr="cos(x)", formulas=("-sin(x)",), method="cos",
+    doc="cos x. Local derivative: −sin x.",
+)
+SUM = defop(
+    "sum", lambda *xs: sum(xs, 0.0), lambda *xs_and_out: (1.0,) * (len(xs_and_out) - 1),
+    args=("xᵢ",), variadic=True, symbol="Σ", expr="Σ xᵢ", formulas=("1",),
+    doc="x₀ + x₁ + … in one node. Local derivative: 1 for every input.",
+)
+Value.__abs__ = Value.abs
+
+
+def sum_values(values: Iterable[Any], start: Any = 0.0) -> Value:
+    """Σ values as one `sum` node (one node instead of a chain of n − 1 additions).
+
+    `start` is added as an extra input when it is not zero (a bias, say).
+    """
+    terms = list(values)
+    if isinstance(start, Value) or start != 0:
+        terms.append(start)
+    if not terms:
+        return lift(start, SUM)
+    return apply(SUM, *terms)
+
+
+def _softplus(x: float) -> float:
+    # log(1 + eˣ) = max(x, 0) + log1p(e^−|x|): exp() never sees a positive argument.
+    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+
+
+SOFTPLUS = defop(
+    "softplus", _softplus, lambda x, out: (SIGMOID(x),),
+    expr="log(1 + exp(x))", formulas=("σ(x)",), method="softplus",
+    doc="softplus(x) = log(1 + eˣ), computed without overflow. Local derivative: σ(x).",
+)
+CLAMP = defop(
+    "clamp", lambda x, lo, hi: lo if x < lo else hi if x > hi else x,
+    lambda x, out, lo, hi: (1.0 if lo <= float(x) <= hi else 0.0,),
+    symbol="clamp[{lo}, {hi}]", expr="clamp(x, lo, hi)", formulas=("1 if lo ≤ x ≤ hi else 0",),
+    method="clamp", params={"lo": 0.0, "hi": 1.0},
+    doc="x limited to [lo, hi]. Local derivative: 1 inside the interval, 0 where x was cut off.",
+)

@@ -1,0 +1,11 @@
+"""glassgrad's nn: neurons, layers, MLPs, losses and optimizers built from `autograd.Value`."""
+
+from .io import load, save
+from .losses import bce, bce_with_logits, hinge, l2, mse
+from .module import MLP, Layer, Module, Neuron
+from .optim import SGD, Adam, Optimizer
+
+__all__ = [
+    "MLP", "SGD", "Adam", "Layer", "Module", "Neuron", "Optimizer", "bce", "bce_with_logits",
+    "hinge", "l2", "load", "mse", "save",
+]

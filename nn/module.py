@@ -1,0 +1,194 @@
+"""Neurons, layers and multi-layer perceptrons, built from `Value` nodes."""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Sequence
+from typing import Any
+
+from autograd import Value, sum_values
+from autograd.value import _to_float
+
+#: activation name -> what it does to a neuron's pre-activation (a `Value`)
+ACTIVATIONS = {
+    "sigmoid": lambda v: v.sigmoid(),
+    "tanh": lambda v: v.tanh(),
+    "relu": lambda v: v.relu(),
+    "linear": lambda v: v,
+}
+
+INITS = ("uniform", "normal", "xavier")
+
+
+def _check_choice(what: str, value: str, choices: Sequence[str]) -> str:
+    if value not in choices:
+        raise ValueError(f"{what}={value!r} is not known; choose one of {', '.join(map(repr, choices))}")
+    return value
+
+
+class Module:
+    """Anything with parameters: `parameters()`, `zero_grad()`, and `state_dict()` as plain data."""
+
+    def parameters(self) -> list[Value]:
+        """Every trainable `Value`, in a stable order: layer by layer, neuron by neuron, weights, bias."""
+        return []
+
+    def zero_grad(self) -> None:
+        """Reset the gradient of every parameter to 0 (parameters accumulate across backward calls)."""
+        for p in self.parameters():
+            p.grad = 0.0
+
+    def state_dict(self) -> dict[str, Any]:
+        """The parameters as JSON-able data: ``{label: number}``, in `parameters()` order."""
+        return {p.label: p.data for p in self.parameters()}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Set every parameter from `state_dict()`-shaped data, checking all of it first.
+
+        Missing or extra keys and non-numbers raise `ValueError` naming the key; on any error the
+        model is left exactly as it was.
+        """
+        if not isinstance(state, dict):
+            raise ValueError(f"load_state_dict: expected a dict of parameter values, got "
+                             f"{type(state).__name__}")
+        params = self.parameters()
+        labels = [p.label for p in params]
+        missing = [k for k in labels if k not in state]
+        extra = [k for k in state if k not in set(labels)]
+        if missing or extra:
+            parts = []
+            if missing:
+                parts.append(f"missing key(s) {missing[:5]}{' …' if len(missing) > 5 else ''}")
+            if extra:
+                parts.append(f"unexpected key(s) {extra[:5]}{' …' if len(extra) > 5 else ''}")
+            raise ValueError(f"load_state_dict: {'; '.join(parts)}. The saved model does not "
+                             f"match this architecture ({self!r}).")
+        values = []
+        for key in labels:
+            x = state[key]
+            if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x):
+                raise ValueError(f"load_state_dict: key {key!r} must be a finite number, got "
+                                 f"{type(x).__name__} {x!r:.40}")
+            values.append(float(x))
+        for p, x in zip(params, values):  # only now, when everything checked out
+            p.data = x
+
+
+def _initial_weight(rng: random.Random, init: str, scale: float, nin: int, nout: int) -> float:
+    if init == "uniform":
+        return rng.uniform(-scale, scale)
+    if init == "normal":
+        return rng.gauss(0.0, scale)
+    limit = math.sqrt(6.0 / (nin + nout))  # Xavier/Glorot: keeps activations' variance steady
+    return rng.uniform(-limit, limit)
+
+
+class Neuron(Module):
+    """act(w · x + b): a weighted sum of the inputs plus a bias, through an activation.
+
+    The weighted sum is one `sum` node over the products ``wᵢ·xᵢ`` (and the bias), so the graph
+    shows every product and one addition. Parameters are labelled ``{name}.w0 …`` and ``{name}.b``.
+    """
+
+    def __init__(self, nin: int, activation: str = "relu", bias: bool = True, *,
+                 init: str = "uniform", init_scale: float = 1.0, nout_hint: int = 1,
+                 rng: random.Random | None = None, name: str = "N0") -> None:
+        if not isinstance(nin, int) or isinstance(nin, bool) or nin < 1:
+            raise ValueError(f"Neuron: nin must be a positive int, got {nin!r}")
+        self.activation = _check_choice("activation", activation, tuple(ACTIVATIONS))
+        _check_choice("init", init, INITS)
+        rng = rng if rng is not None else random.Random()
+        self.name = name
+        self.w = [Value(_initial_weight(rng, init, init_scale, nin, nout_hint), label=f"{name}.w{i}")
+                  for i in range(nin)]
+        self.b = Value(0.0, label=f"{name}.b") if bias else None
+        self._act = ACTIVATIONS[activation]
+
+    def __call__(self, x: Sequence[Any]) -> Value:
+        if len(x) != len(self.w):
+            raise ValueError(f"{self.name}: expected {len(self.w)} inputs, got {len(x)}")
+        terms = [w * xi for w, xi in zip(self.w, x)]
+        if self.b is not None:
+            terms.append(self.b)
+        return self._act(sum_values(terms))
+
+    def parameters(self) -> list[Value]:
+        return self.w + ([self.b] if self.b is not None else [])
+
+    def __repr__(self) -> str:
+        return f"Neuron({len(self.w)}, {self.activation}{'' if self.b is not None else ', no bias'})"
+
+
+class Layer(Module):
+    """`nout` neurons that all see the same inputs. Labels: ``L{index}.N{j}.w{i}``, ``L{index}.N{j}.b``."""
+
+    def __init__(self, nin: int, nout: int, activation: str = "relu", bias: bool = True, *,
+                 init: str = "uniform", init_scale: float = 1.0,
+                 rng: random.Random | None = None, name: str = "L0") -> None:
+        if not isinstance(nout, int) or isinstance(nout, bool) or nout < 1:
+            raise ValueError(f"Layer: nout must be a positive int, got {nout!r}")
+        rng = rng if rng is not None else random.Random()
+        self.name = name
+        self.neurons = [Neuron(nin, activation, bias, init=init, init_scale=init_scale,
+                               nout_hint=nout, rng=rng, name=f"{name}.N{j}") for j in range(nout)]
+
+    def __call__(self, x: Sequence[Any]) -> list[Value]:
+        return [n(x) for n in self.neurons]
+
+    def parameters(self) -> list[Value]:
+        return [p for n in self.neurons for p in n.parameters()]
+
+    def __repr__(self) -> str:
+        n = self.neurons[0]
+        return f"Layer({len(n.w)} -> {len(self.neurons)}, {n.activation})"
+
+
+class MLP(Module):
+    """A multi-layer perceptron: ``MLP(2, [4, 1])`` is 2 inputs → 4 hidden → 1 output.
+
+    `activation` is used by every hidden layer, `output_activation` by the last one; both from
+    sigmoid, tanh, relu, linear. `init` draws the initial weights — "uniform" U(−s, s),
+    "normal" N(0, s²) with s = `init_scale`, or "xavier" U(±√(6/(fan_in + fan_out))) — from a
+    `random.Random(seed)` the model owns (never the global RNG); biases start at 0.
+    """
+
+    def __init__(self, nin: int, nouts: Sequence[int], activation: str = "relu",
+                 output_activation: str = "linear", bias: bool = True, init: str = "uniform",
+                 init_scale: float = 1.0, seed: int | None = None) -> None:
+        if isinstance(nouts, int):
+            nouts = [nouts]
+        if not nouts:
+            raise ValueError("MLP: nouts must list at least one layer size, e.g. [4, 1]")
+        _check_choice("activation", activation, tuple(ACTIVATIONS))
+        _check_choice("output_activation", output_activation, tuple(ACTIVATIONS))
+        self.config = {"nin": nin, "nouts": list(nouts), "activation": activation,
+                       "output_activation": output_activation, "bias": bias, "init": init,
+                       "init_scale": init_scale, "seed": seed}
+        self.rng = random.Random(seed)
+        sizes = [nin, *nouts]
+        self.layers = [
+            Layer(sizes[i], sizes[i + 1],
+                  output_activation if i == len(nouts) - 1 else activation, bias,
+                  init=init, init_scale=init_scale, rng=self.rng, name=f"L{i}")
+            for i in range(len(nouts))
+        ]
+
+    def __call__(self, x: Sequence[Any]) -> Value | list[Value]:
+        """The network's output for one input vector: a `Value`, or a list if the last layer has several."""
+        if isinstance(x, (Value, int, float)):
+            x = [x]
+        if len(x) != len(self.layers[0].neurons[0].w):
+            raise ValueError(f"MLP: expected {len(self.layers[0].neurons[0].w)} inputs, got {len(x)}")
+        # Inputs become constant leaves once, not once per neuron that reads them.
+        h: list[Value] = [xi if isinstance(xi, Value) else Value(_to_float(xi, "MLP input"))
+                          for xi in x]
+        for layer in self.layers:
+            h = layer(h)
+        return h[0] if len(h) == 1 else h
+
+    def parameters(self) -> list[Value]:
+        return [p for layer in self.layers for p in layer.parameters()]
+
+    def __repr__(self) -> str:
+        return f"MLP({', '.join(map(repr, self.layers))})"

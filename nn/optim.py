@@ -1,0 +1,72 @@
+"""Optimizers: turn the gradients in ``p.grad`` into new ``p.data``."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+from autograd import Value
+
+
+class Optimizer:
+    """Holds the parameters; `step()` updates them, `zero_grad()` clears their gradients."""
+
+    def __init__(self, parameters: Iterable[Value], lr: float) -> None:
+        self.parameters = list(parameters)
+        if not self.parameters:
+            raise ValueError(f"{type(self).__name__}: got no parameters to optimise")
+        for i, p in enumerate(self.parameters):
+            if not isinstance(p, Value):
+                raise TypeError(f"{type(self).__name__}: parameter {i} is a "
+                                f"{type(p).__name__}, not a Value")
+        if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
+            raise ValueError(f"{type(self).__name__}: lr must be a positive number, got {lr!r}")
+        self.lr = float(lr)
+
+    def zero_grad(self) -> None:
+        for p in self.parameters:
+            p.grad = 0.0
+
+    def step(self) -> None:
+        raise NotImplementedError
+
+
+class SGD(Optimizer):
+    """Gradient descent with optional momentum μ:  v ← μ·v + g;  p ← p − lr·v  (μ = 0: plain SGD)."""
+
+    def __init__(self, parameters: Iterable[Value], lr: float = 0.1, momentum: float = 0.0) -> None:
+        super().__init__(parameters, lr)
+        if not 0.0 <= momentum < 1.0:
+            raise ValueError(f"SGD: momentum must be in [0, 1), got {momentum!r}")
+        self.momentum = momentum
+        self.velocity = [0.0] * len(self.parameters)
+
+    def step(self) -> None:
+        lr, mu, v = self.lr, self.momentum, self.velocity
+        for i, p in enumerate(self.parameters):
+            v[i] = mu * v[i] + p.grad
+            p.data -= lr * v[i]
+
+
+class Adam(Optimizer):
+    """Adam: running means of g and g², bias-corrected, then p ← p − lr·m̂ / (√v̂ + eps)."""
+
+    def __init__(self, parameters: Iterable[Value], lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8) -> None:
+        super().__init__(parameters, lr)
+        b1, b2 = betas
+        if not (0.0 <= b1 < 1.0 and 0.0 <= b2 < 1.0):
+            raise ValueError(f"Adam: betas must be in [0, 1), got {betas!r}")
+        self.betas, self.eps, self.t = (b1, b2), eps, 0
+        self.m = [0.0] * len(self.parameters)
+        self.v = [0.0] * len(self.parameters)
+
+    def step(self) -> None:
+        self.t += 1
+        (b1, b2), m, v = self.betas, self.m, self.v
+        c1, c2 = 1.0 - b1 ** self.t, 1.0 - b2 ** self.t
+        for i, p in enumerate(self.parameters):
+            g = p.grad
+            m[i] = b1 * m[i] + (1.0 - b1) * g
+            v[i] = b2 * v[i] + (1.0 - b2) * g * g
+            p.data -= self.lr * (m[i] / c1) / (math.sqrt(v[i] / c2) + self.eps)
