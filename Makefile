@@ -16,6 +16,10 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(PY) -m ruff check .
 
+# Re-runs every tutorial demo in full (a few minutes) and rewrites the README's pictures in docs/.
+gallery: $(STAMP)
+	$(PY) -m demos.gallery
+
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml

@@ -3,10 +3,14 @@
 from . import ops
 from .anomaly import AnomalyError, AnomalyWarning, detect_anomaly
 from .functional import grad, no_grad
+from .gradcheck import GradcheckResult, check_op, gradcheck, gradgradcheck
 from .ops import sum_values
+from .parse import ParseError, parse_expression
 from .value import REGISTRY, Op, Value, apply, defop, topological_order
+from .viz import draw_dot, render
 
 __all__ = [
-    "REGISTRY", "AnomalyError", "AnomalyWarning", "Op", "Value", "apply", "defop",
-    "detect_anomaly", "grad", "no_grad", "ops", "sum_values", "topological_order",
+    "REGISTRY", "AnomalyError", "AnomalyWarning", "GradcheckResult", "Op", "ParseError", "Value",
+    "apply", "check_op", "defop", "detect_anomaly", "draw_dot", "grad", "gradcheck", "gradgradcheck",
+    "no_grad", "ops", "parse_expression", "render", "sum_values", "topological_order",
 ]

@@ -1,11 +1,20 @@
-"""`detect_anomaly()`: stop at the first op whose result or gradient is NaN or infinite."""
+"""`detect_anomaly()`: stop at the first op whose result or gradient is NaN or infinite.
+
+Floats follow IEEE 754: ``1e308 * 10`` is ``inf``, ``inf - inf`` is ``nan``, and from then on every
+number computed from them is ``inf`` or ``nan`` too. By the time a loss prints ``nan`` the place
+where it started is long gone. Inside ``with detect_anomaly():`` the engine checks every op's
+result and every gradient as it is made, and stops at the *first* non-finite one, naming the op,
+its inputs (with their labels) and, for a gradient, the path from the root down to the node.
+"""
 
 from __future__ import annotations
 
 import math
+import sys
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from .value import SWITCHES, Op, Value, describe, topological_order
@@ -24,8 +33,14 @@ def detect_anomaly(warn: bool = False) -> Iterator[None]:
     """Check every op's result and every gradient for NaN/inf while the block runs.
 
     The first non-finite number raises `AnomalyError` naming the op, its inputs and (for a
-    gradient) the labelled nodes on the path from the root; with ``warn=True`` it warns instead
-    and carries on. Off by default, because the check costs time on every node.
+    gradient) the nodes on the path from the root; with ``warn=True`` it issues an
+    `AnomalyWarning` instead and carries on. In warn mode each NaN/inf is reported where it
+    *starts* (an op that made one from finite numbers), not again at every op it flows through.
+    Off by default, because the check costs time on every node::
+
+        with detect_anomaly():
+            loss = model_loss()
+            loss.backward()      # raises at the first op or gradient that is NaN or ±inf
     """
     before = SWITCHES.anomaly
     SWITCHES.anomaly = "warn" if warn else "raise"
@@ -35,11 +50,17 @@ def detect_anomaly(warn: bool = False) -> Iterator[None]:
         SWITCHES.anomaly = before
 
 
+# Frames inside these folders are the library; a warning points at the first frame outside them.
+_LIBRARY = (str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parent.parent / "nn"))
+
+
 def _signal(message: str) -> None:
-    if SWITCHES.anomaly == "warn":
-        warnings.warn(message, AnomalyWarning, stacklevel=4)
-    else:
+    if SWITCHES.anomaly != "warn":
         raise AnomalyError(message)
+    frame, level = sys._getframe(), 1  # level 1 is this function, as warnings.warn counts
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(_LIBRARY):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, AnomalyWarning, stacklevel=level)
 
 
 def _inputs(op: Op, children: tuple[Value, ...]) -> str:
@@ -49,30 +70,64 @@ def _inputs(op: Op, children: tuple[Value, ...]) -> str:
 
 def report_forward(op: Op, children: tuple[Value, ...], out: float) -> None:
     """Called by `apply` when an op's result is not finite."""
-    if any(not math.isfinite(c.data) for c in children):
-        cause = "a non-finite input came in"
+    bad = [c for c in children if not math.isfinite(c.data)]
+    if bad and SWITCHES.anomaly == "warn" and all(c.children for c in bad):
+        return  # made by an op, so reported where it started; only new NaN/inf are news
+    if bad:
+        cause = (f"a non-finite input came in ({', '.join(describe(c) for c in bad)}); it was "
+                 f"created outside detect_anomaly() or given as data")
+        advice = "find where that input was made (or check your data for NaN/inf)"
     else:
         cause = "finite inputs gave a non-finite result"
+        advice = "scale the inputs down, or keep them inside its domain"
     _signal(f"{op.name}({_inputs(op, children)}) = {out}: {cause}. "
-            f"Check this {op.name}'s inputs (scale them down, or clamp them into its domain).")
+            f"Check this {op.name}'s inputs: {advice}.")
+
+
+# Per backward pass: ids of the nodes whose non-finite gradient was reported already (warn mode).
+_reported: set[int] = set()
 
 
 def check_gradients(root: Value, node: Value, children: tuple[Value, ...], grads: dict) -> None:
     """Called by `backpropagate` after each node passes its gradient on to its children."""
+    if node is root:  # the first node of every pass: start afresh
+        _reported.clear()
+    upstream = grads[node]
+    upstream = upstream.data if isinstance(upstream, Value) else upstream
+    if not math.isfinite(upstream):
+        return  # reported at the node where it started (or the seed was not finite)
+    op = node._op
+    names = op.args if not op.variadic else tuple(f"x{i}" for i in range(len(children)))
+    forward_ok = math.isfinite(node.data) and all(math.isfinite(c.data) for c in children)
+    if not forward_ok and SWITCHES.anomaly == "warn":
+        return  # NaN/inf already in the forward pass: reported there, when it was made
     for i, child in enumerate(children):
         g = grads[child]
         g = g.data if isinstance(g, Value) else g
-        if not math.isfinite(g):
-            op = node._op
-            _signal(f"backward through {op.name}({_inputs(op, children)}): the gradient reaching "
-                    f"input {i} is {g} (upstream gradient {grads[node]!r:.20}, local derivative "
-                    f"{op.formulas[min(i, len(op.formulas) - 1)]}). Path from the root: "
-                    f"{path_from_root(root, node)}.")
-            return
+        if math.isfinite(g) or id(child) in _reported:
+            continue
+        _reported.add(id(child))
+        formula = op.formulas[min(i, len(op.formulas) - 1)]
+        local = op.local(*[c.data for c in children], node.data)[i]
+        local = local.data if isinstance(local, Value) else float(local)
+        if not forward_ok:
+            advice = ("the forward values of this op are already NaN/inf; build the graph inside "
+                      "detect_anomaly() to stop where they were made")
+        elif math.isfinite(local):
+            advice = ("upstream gradient × local derivative (or the sum over paths) overflowed; "
+                      "scale the loss or the inputs down")
+        else:
+            advice = ("the local derivative is not finite at this input; move the input away from "
+                      "this point (clamp it, or add a small epsilon)")
+        where = f" [node {node.label!r}]" if node.label else ""
+        _signal(f"backward through {op.name}({_inputs(op, children)}){where}: the gradient reaching "
+                f"input {names[i]} = {describe(child)} is {g} (upstream gradient {upstream:g}, local "
+                f"derivative ∂out/∂{names[i]} = {formula} = {local:g}): {advice}. Path from the "
+                f"root: {path_from_root(root, node)}.")
 
 
 def path_from_root(root: Value, target: Value) -> str:
-    """The labels (or ops) on one path from `root` down to `target`, for messages."""
+    """The labels (or op names) on one path from `root` down to `target`, for messages."""
     parent: dict[int, Any] = {id(root): None}
     for node in reversed(topological_order(root)):
         for child in node.children:

@@ -16,7 +16,7 @@ import operator
 from collections.abc import Iterable
 from typing import Any
 
-from .value import Value, _to_float, apply, defop, lift
+from .value import Value, _as_method, _to_float, apply, defop, lift
 
 
 def _power(x: float, p: float) -> float:
@@ -25,7 +25,18 @@ def _power(x: float, p: float) -> float:
         raise ZeroDivisionError(f"0 to a negative power ({p:g}) divides by zero")
     if x < 0.0 and not float(p).is_integer():
         raise ValueError(f"a negative base ({x:g}) to a non-integer power ({p:g}) is not a real number")
-    return math.pow(x, p)
+    try:
+        return math.pow(x, p)
+    except OverflowError:  # said here too, for callers that use the rule directly on floats
+        raise OverflowError(f"{x:g} ** {p:g} is too large for a float (beyond ±1.8e308)") from None
+
+
+def _pow_margin(x: float, p: float) -> float:
+    # A whole p ≥ 0 makes a polynomial, smooth everywhere; a whole p < 0 has a pole at 0; any other
+    # p is defined for x ≥ 0 only, and is not smooth at 0.
+    if float(p).is_integer():
+        return math.inf if p >= 0 else abs(x)
+    return x
 
 
 def power(x: Any, p: float) -> Any:
@@ -62,7 +73,7 @@ MUL = defop(
 DIV = defop(
     "/", operator.truediv, lambda a, b, out: (1.0 / b, -out / b),
     args=("a", "b"), symbol="÷", expr="a / b", formulas=("1/b", "-a/b² = -out/b"),
-    method="__truediv__", rmethod="__rtruediv__", domain="b ≠ 0",
+    method="__truediv__", rmethod="__rtruediv__", domain="b ≠ 0", margin=lambda a, b: abs(b),
     doc="a / b. Local derivatives: ∂/∂a = 1/b, ∂/∂b = −a/b² (written −out/b).",
 )
 NEG = defop(
@@ -71,9 +82,10 @@ NEG = defop(
     doc="−x. Local derivative: −1.",
 )
 POW = defop(
-    "**", _power, lambda x, out, p: (p * power(x, p - 1),),
+    # p = 0: x**0 is the constant 1, slope 0 everywhere (p·x**(p−1) would divide by zero at x = 0).
+    "**", _power, lambda x, out, p: (p * power(x, p - 1) if p != 0 else 0.0,),
     symbol="**{p}", expr="x**p", formulas=("p·x**(p-1)",), params={"p": 2.0},
-    domain="a real result: x ≥ 0 unless p is a whole number, and x ≠ 0 if p < 0",
+    domain="a real result: x ≥ 0 unless p is a whole number, and x ≠ 0 if p < 0", margin=_pow_margin,
     doc="x ** p for a number p. Local derivative: p·x^(p−1) (the power rule).",
 )
 
@@ -94,6 +106,7 @@ PVAL = defop(
     "pow", _power, _pow_value_local,
     args=("a", "b"), symbol="**", expr="a**b", formulas=("b·a**(b-1)", "a**b·ln(a) = out·ln(a)"),
     domain="a real result: a ≥ 0 unless b is a whole number, and a ≠ 0 if b < 0",
+    margin=lambda a, b: a,  # ∂/∂b = out·ln(a) needs a > 0
     doc="a ** b with a Value exponent. Local derivatives: ∂/∂a = b·a^(b−1), ∂/∂b = a^b·ln a.",
 )
 
@@ -102,7 +115,16 @@ def _pow_method(self: Value, exponent: Any) -> Value:
     """x ** p: the power rule op for a number p, the two-input `pow` op for a `Value` exponent."""
     if isinstance(exponent, Value):
         return apply(PVAL, self, exponent)
-    return apply(POW.bind(p=_to_float(exponent, "**: exponent")), self)
+    power = _POWERS.get(exponent) if exponent.__class__ in (float, int) else None
+    if power is None:
+        power = _as_method(POW.bind(p=_to_float(exponent, "**: exponent")))
+        if exponent.__class__ in (float, int):
+            _POWERS[exponent] = power
+    return power(self)
+
+
+# p -> the method computing x ** p: `(p - t) ** 2` in a loss binds the op family once, not per call.
+_POWERS: dict[float, Any] = {}
 
 
 def _rpow_method(self: Value, base: Any) -> Value:
@@ -117,12 +139,12 @@ Value.__rpow__ = _rpow_method
 EXP = defop(
     "exp", math.exp, lambda x, out: (out,),
     expr="exp(x)", formulas=("exp(x) = out",), method="exp",
-    domain="x ≤ 709.78 (beyond that eˣ overflows a float)",
+    domain="x ≤ 709.78 (beyond that eˣ overflows a float)", margin=lambda x: 709.78 - x,
     doc="eˣ. Local derivative: eˣ itself (written out).",
 )
 LOG = defop(
     "log", math.log, lambda x, out: (1.0 / x,),
-    expr="log(x)", formulas=("1/x",), method="log", domain="x > 0",
+    expr="log(x)", formulas=("1/x",), method="log", domain="x > 0", margin=lambda x: x,
     doc="Natural logarithm ln x. Local derivative: 1/x.",
 )
 TANH = defop(
@@ -138,24 +160,25 @@ SIGMOID = defop(
 RELU = defop(
     "relu", lambda x: x if x > 0.0 else 0.0,
     lambda x, out: (1.0 if float(x) > 0.0 else 0.0,),
-    symbol="ReLU", expr="relu(x)", formulas=("1 if x > 0 else 0",), method="relu",
+    symbol="ReLU", expr="relu(x)", formulas=("1 if x > 0 else 0",), method="relu", margin=abs,
     doc="max(0, x). Local derivative: 1 for x > 0, 0 otherwise (0 is used at the kink x = 0).",
 )
 LEAKY_RELU = defop(
     "leaky_relu", lambda x, alpha: x if x > 0.0 else alpha * x,
     lambda x, out, alpha: (1.0 if float(x) > 0.0 else alpha,),
     symbol="leaky_relu({alpha})", expr="leaky_relu(x)", formulas=("1 if x > 0 else alpha",),
-    method="leaky_relu", params={"alpha": 0.01},
+    method="leaky_relu", params={"alpha": 0.01}, margin=lambda x, alpha: abs(x),
     doc="x for x > 0, alpha·x otherwise. Local derivative: 1 for x > 0, alpha otherwise.",
 )
 SQRT = defop(
     "sqrt", math.sqrt, lambda x, out: (0.5 / out,),
     symbol="√", expr="√x", formulas=("1/(2√x) = 0.5/out",), method="sqrt", domain="x ≥ 0",
+    margin=lambda x: x,
     doc="√x. Local derivative: 1/(2√x) (infinite at x = 0, so backward refuses x = 0).",
 )
 ABS = defop(
     "abs", abs, lambda x, out: (1.0 if float(x) > 0.0 else -1.0 if float(x) < 0.0 else 0.0,),
-    symbol="|x|", expr="|x|", formulas=("sign(x)",), method="abs",
+    symbol="|x|", expr="|x|", formulas=("sign(x)",), method="abs", margin=abs,
     doc="|x|. Local derivative: sign(x): 1, −1, and 0 at the kink x = 0.",
 )
 SIN = defop(
@@ -199,10 +222,33 @@ SOFTPLUS = defop(
     expr="log(1 + exp(x))", formulas=("σ(x)",), method="softplus",
     doc="softplus(x) = log(1 + eˣ), computed without overflow. Local derivative: σ(x).",
 )
+
+
+def _log_sigmoid(x: float) -> float:
+    # log σ(x) = −softplus(−x) = min(x, 0) − log1p(e^−|x|): exp() never sees a positive argument,
+    # and there is no log of a σ that rounded to 0 (x.sigmoid().log() fails below x ≈ −745).
+    return min(x, 0.0) - math.log1p(math.exp(-abs(x)))
+
+
+LOG_SIGMOID = defop(
+    "log_sigmoid", _log_sigmoid, lambda x, out: (SIGMOID(-x),),
+    symbol="log σ", expr="log(σ(x))", formulas=("σ(-x) = 1 - σ(x)",), method="log_sigmoid",
+    doc="log σ(x) = −softplus(−x), finite for every finite x. Local derivative: σ(−x) = 1 − σ(x). "
+        "Use it for log(sigmoid(z)), and log_sigmoid(−z) for log(1 − sigmoid(z)).",
+)
+
+
+def _clamp(x: float, lo: float, hi: float) -> float:
+    if lo > hi:  # one comparison; an empty interval is a mistake, not something to silently cut
+        raise ValueError(f"lo = {lo:g} is above hi = {hi:g}; call clamp(lo=..., hi=...) with lo ≤ hi")
+    return lo if x < lo else hi if x > hi else x
+
+
 CLAMP = defop(
-    "clamp", lambda x, lo, hi: lo if x < lo else hi if x > hi else x,
+    "clamp", _clamp,
     lambda x, out, lo, hi: (1.0 if lo <= float(x) <= hi else 0.0,),
     symbol="clamp[{lo}, {hi}]", expr="clamp(x, lo, hi)", formulas=("1 if lo ≤ x ≤ hi else 0",),
     method="clamp", params={"lo": 0.0, "hi": 1.0},
+    margin=lambda x, lo, hi: min(abs(x - lo), abs(x - hi)) if lo <= hi else -1.0,
     doc="x limited to [lo, hi]. Local derivative: 1 inside the interval, 0 where x was cut off.",
 )

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 OUT = Path(os.environ.get("GLASSGRAD_OUT", "out"))
+#: resolution of saved figures; demos/gallery.py lowers it (and points OUT at docs/) for the README
+DPI = 110
 
 
 def out_path(name: str) -> Path:
@@ -87,7 +89,7 @@ def pyplot() -> Any:
 
 def save_figure(fig: Any, name: str) -> Path:
     path = out_path(name)
-    fig.savefig(path, dpi=110, bbox_inches="tight")
+    fig.savefig(path, dpi=DPI, bbox_inches="tight")
     import matplotlib.pyplot as plt
 
     plt.close(fig)

@@ -1,10 +1,13 @@
 """The main job: train XOR with glassgrad's generic backward pass.
 
-    python -m demos.xor              # 2-4-1 sigmoid network, MSE, lr 2.0, seed 42, 10,000 steps
+    python -m demos.xor                       # 2-4-1 sigmoid network, MSE, lr 2.0, seed 42, 10,000 steps
     python -m demos.xor --steps 3000 --lr 1.0 --hidden 3 --seed 7
+    python -m demos.xor --list-presets        # the classic NumPy tutorials' recipes
+    python -m demos.xor --preset no-bias      # one of them, checked step by step against NumPy
 
 No hand-derived deltas anywhere: the loss is a `Value`, `loss.backward()` fills every parameter's
-gradient by the chain rule, and SGD takes the step.
+gradient by the chain rule, and SGD takes the step. A preset also trains the hand-derived NumPy
+reference (`nn.numpy_reference`) from the same first weights and prints how far the two drift apart.
 """
 
 from __future__ import annotations
@@ -13,21 +16,24 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from demos import common
 from demos.common import Progress, positive_float, positive_int, pyplot, save_figure
+from demos.presets import PRESETS, plateau_exit, plot_run, report, run_preset
 from nn import MLP, SGD, mse
+from nn.data import XOR_X, XOR_Y
 
-X = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]
-Y = [0.0, 1.0, 1.0, 0.0]
+X = XOR_X
+Y = XOR_Y
 
 
 def train(steps: int = 10_000, lr: float = 2.0, hidden: int = 4, seed: int = 42,
-          report_every: int = 2000, verbose: bool = True) -> tuple[MLP, list[float]]:
+          report_every: int = 2000, verbose: bool = True, label: str = "XOR") -> tuple[MLP, list[float]]:
     """Full-batch gradient descent on the four XOR rows; returns the model and the loss per step."""
     model = MLP(2, [hidden, 1], activation="sigmoid", output_activation="sigmoid",
                 init="normal", init_scale=0.5, seed=seed)
     opt = SGD(model.parameters(), lr=lr)
     losses: list[float] = []
-    progress = Progress(steps, "XOR")
+    progress = Progress(steps, label)
     for step in range(1, steps + 1):
         loss = mse([model(x) for x in X], Y)
         opt.zero_grad()
@@ -67,20 +73,91 @@ def plot_losses(losses: Sequence[float], name: str = "xor_loss.png", title: str 
     return str(save_figure(fig, name))
 
 
+def list_presets() -> str:
+    lines = ["presets (python -m demos.xor --preset NAME):"]
+    for p in PRESETS.values():
+        lines.append(f"  {p.name:<13} {p.title}\n  {'':<13} {p.describe()}")
+    return "\n".join(lines)
+
+
+def run_one_preset(name: str, steps: int | None, seed: int | None, lr: float | None,
+                   quick: bool) -> int:
+    """Train a preset on the engine and on the NumPy reference; print parity, predictions, verdict."""
+    preset = PRESETS[name]
+    steps = preset.quick_steps if quick and steps is None else steps
+    shown = steps if steps is not None else preset.steps
+    print(f"XOR preset {name}: {preset.title}")
+    print(f"  {preset.describe()}" + (f"  — this run: {shown:,} steps" if shown != preset.steps else ""))
+    if (seed is not None and seed != preset.seed) or (lr is not None and lr != preset.lr):
+        print(f"  overridden: seed {seed if seed is not None else preset.seed}, "
+              f"lr {lr if lr is not None else preset.lr:g}")
+    run = run_preset(preset, steps, seed, lr, report_every=max(1, shown // 5))
+    print()
+    print(report(run))
+    if run.accuracy < 1.0 and not quick:
+        exit_step = plateau_exit(run)
+        if exit_step is None:
+            print("Is it stuck for good? Continuing the NumPy reference alone (same lr) for 40,000 "
+                  "more steps: the loss never drops below 0.9 × that baseline.")
+        else:
+            print(f"Is it stuck for good? Continuing the NumPy reference alone (same lr): the loss "
+                  f"first drops below 0.9 × that baseline at step {exit_step:,} — a saddle the "
+                  f"tiny init starts next to, not a minimum; this recipe just stops too early.")
+    path = plot_run(run)
+    if path:
+        print(f"loss curves: {path}")
+    return 0
+
+
+def write_graph_pictures(model: MLP) -> list[str]:
+    """The graph of one training sample and the backward stepper page (demos/xor_pictures.py).
+
+    Without Graphviz's `dot` program this prints a one-line note instead of failing the main job.
+    """
+    from autograd.viz import GraphvizNotFound
+    from demos.xor_pictures import write_pictures
+
+    try:
+        written = write_pictures(model, common.OUT)
+    except GraphvizNotFound as err:
+        print(f"(no graph picture: {str(err).splitlines()[0]})")
+        return []
+    for path in written:
+        print(f"picture: {path}")
+    return [str(p) for p in written]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m demos.xor", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--steps", type=positive_int, default=10_000, help="training steps (10000)")
-    parser.add_argument("--lr", type=positive_float, default=2.0, help="learning rate (2.0)")
-    parser.add_argument("--hidden", type=positive_int, default=4, help="hidden neurons (4)")
-    parser.add_argument("--seed", type=int, default=42, help="seed of the model's own RNG (42)")
-    parser.add_argument("--quick", action="store_true", help="a short run (2000 steps) for tests")
+    parser.add_argument("--steps", type=positive_int, default=None,
+                        help="training steps (main job 10000; a preset's own count)")
+    parser.add_argument("--lr", type=positive_float, default=None,
+                        help="learning rate (main job 2.0; a preset's own rate)")
+    parser.add_argument("--hidden", type=positive_int, default=None,
+                        help="hidden neurons of the main job (4); presets fix their sizes")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="seed of the initial weights (main job 42; a preset's own seed)")
+    parser.add_argument("--quick", action="store_true",
+                        help="a short run for tests (main job 2000 steps; a preset a few hundred)")
+    parser.add_argument("--preset", choices=list(PRESETS), metavar="NAME",
+                        help=f"a classic recipe: {', '.join(PRESETS)} (see --list-presets)")
+    parser.add_argument("--list-presets", action="store_true", help="list the presets and exit")
     args = parser.parse_args(argv)
-    steps = 2000 if args.quick else args.steps
 
-    print(f"XOR: 2-{args.hidden}-1 sigmoid network, MSE, lr {args.lr:g}, seed {args.seed}, "
-          f"{steps} steps")
-    model, losses = train(steps, args.lr, args.hidden, args.seed,
-                          report_every=max(1, min(2000, steps // 5)))
+    if args.list_presets:
+        print(list_presets())
+        return 0
+    if args.preset:
+        if args.hidden is not None:
+            parser.error(f"--hidden applies to the main job only; preset {args.preset} fixes its "
+                         f"layer sizes ({PRESETS[args.preset].describe().split()[0]})")
+        return run_one_preset(args.preset, args.steps, args.seed, args.lr, args.quick)
+
+    steps = 2000 if args.quick else (args.steps or 10_000)
+    lr, hidden = args.lr or 2.0, args.hidden or 4
+    seed = 42 if args.seed is None else args.seed
+    print(f"XOR: 2-{hidden}-1 sigmoid network, MSE, lr {lr:g}, seed {seed}, {steps} steps")
+    model, losses = train(steps, lr, hidden, seed, report_every=max(1, min(2000, steps // 5)))
     table, right = prediction_table(model)
     print()
     print(table)
@@ -88,6 +165,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     path = plot_losses(losses)
     if path:
         print(f"loss curve: {path}")
+    if not args.quick:
+        write_graph_pictures(model)
     return 0 if right == 4 else 1
 
 

@@ -6,28 +6,41 @@ numbers, and returns the *mean* over samples unless ``reduction="sum"``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Iterable, Sequence
+from numbers import Real
 from typing import Any
 
 from autograd import Value, sum_values
-from autograd.value import _to_float, lift
+from autograd.value import _to_float
 
 Preds = Value | float | Sequence[Value | float]
 
 
+def _as_list(name: str, what: str, x: Any) -> list:
+    """One number (or `Value`) or a sequence of them, as a list; anything else is a TypeError."""
+    if isinstance(x, (Value, Real)) or getattr(x, "ndim", None) == 0:
+        return [x]
+    if isinstance(x, (str, bytes, dict)) or not isinstance(x, Iterable):
+        raise TypeError(f"{name}: {what} must be a number, a Value or a sequence of them, got "
+                        f"{type(x).__name__} {x!r:.40}")
+    return list(x)
+
+
 def _pairs(name: str, preds: Preds, targets: Any) -> tuple[list[Value], list[float]]:
-    if isinstance(preds, (Value, int, float)):
-        preds = [preds]
-    if isinstance(targets, (int, float)) and not isinstance(targets, bool):
-        targets = [targets]
-    preds, targets = list(preds), list(targets)
+    preds, targets = _as_list(name, "predictions", preds), _as_list(name, "targets", targets)
     if len(preds) != len(targets):
         raise ValueError(f"{name}: {len(preds)} prediction(s) but {len(targets)} target(s); "
                          f"give one target per prediction")
     if not preds:
         raise ValueError(f"{name}: no predictions given")
-    return ([lift(p, name) for p in preds],
-            [_to_float(t, f"{name}: target") for t in targets])
+    ps = [p if isinstance(p, Value) else Value(_to_float(p, f"{name}: prediction {i}"))
+          for i, p in enumerate(preds)]
+    ts = [_to_float(t, f"{name}: target {i}") for i, t in enumerate(targets)]
+    for i, t in enumerate(ts):
+        if not math.isfinite(t):  # a NaN target turns the loss and every gradient into NaN
+            raise ValueError(f"{name}: target {i} is {t}; targets must be finite numbers")
+    return ps, ts
 
 
 def _reduce(name: str, terms: list[Value], reduction: str) -> Value:
@@ -51,8 +64,12 @@ def bce(preds: Preds, targets: Any, eps: float = 1e-12, reduction: str = "mean")
     - a prediction made by ``sigmoid`` is scored from its logit z (the sigmoid's input) with
       softplus(z) − t·z, which is the same number but never takes the log of 0, and has the
       gradient σ(z) − t even when σ(z) rounds to exactly 0 or 1 (|z| up to 1000 and beyond);
-    - any other prediction is clamped into [eps, 1 − eps] before the logs.
+    - any other prediction is clamped into [eps, 1 − eps] before the logs, so the loss is at most
+      −log(eps) ≈ 27.6; where a prediction was cut off, its gradient is 0 (clamp's derivative), so
+      prefer a sigmoid output or `bce_with_logits`.
     """
+    if not (isinstance(eps, (int, float)) and 0.0 < eps < 0.5):
+        raise ValueError(f"bce: eps = {eps!r} must be a small positive number below 0.5, e.g. 1e-12")
     ps, ts = _pairs("bce", preds, targets)
     terms = []
     for p, t in zip(ps, ts):

@@ -5,10 +5,13 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Sequence
+from numbers import Real
+from operator import mul
 from typing import Any
 
-from autograd import Value, sum_values
-from autograd.value import _to_float
+from autograd import Value, apply
+from autograd.ops import SUM
+from autograd.value import _leaf, _to_float
 
 #: activation name -> what it does to a neuron's pre-activation (a `Value`)
 ACTIVATIONS = {
@@ -50,12 +53,17 @@ class Module:
         model is left exactly as it was.
         """
         if not isinstance(state, dict):
-            raise ValueError(f"load_state_dict: expected a dict of parameter values, got "
-                             f"{type(state).__name__}")
+            raise ValueError(f"load_state_dict: expected a dict {{parameter label: number}}, got "
+                             f"{type(state).__name__} {state!r:.40}")
         params = self.parameters()
         labels = [p.label for p in params]
+        if len(set(labels)) != len(labels):  # a state dict keyed by label would lose parameters
+            twice = sorted({k for k in labels if labels.count(k) > 1})
+            raise ValueError(f"load_state_dict: this model has several parameters labelled "
+                             f"{twice[:5]}; give every parameter a unique label first")
+        known = set(labels)
         missing = [k for k in labels if k not in state]
-        extra = [k for k in state if k not in set(labels)]
+        extra = [k for k in state if k not in known]
         if missing or extra:
             parts = []
             if missing:
@@ -67,10 +75,14 @@ class Module:
         values = []
         for key in labels:
             x = state[key]
-            if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x):
+            try:  # bool is an int to Python, but True as a weight is a mistake in the file
+                number = float(x) if isinstance(x, Real) and not isinstance(x, bool) else None
+            except OverflowError:  # an int with 400 digits
+                number = math.inf
+            if number is None or not math.isfinite(number):
                 raise ValueError(f"load_state_dict: key {key!r} must be a finite number, got "
                                  f"{type(x).__name__} {x!r:.40}")
-            values.append(float(x))
+            values.append(number)
         for p, x in zip(params, values):  # only now, when everything checked out
             p.data = x
 
@@ -108,10 +120,12 @@ class Neuron(Module):
     def __call__(self, x: Sequence[Any]) -> Value:
         if len(x) != len(self.w):
             raise ValueError(f"{self.name}: expected {len(self.w)} inputs, got {len(x)}")
-        terms = [w * xi for w, xi in zip(self.w, x)]
+        terms = list(map(mul, self.w, x))  # the products wᵢ·xᵢ, one `*` node each
         if self.b is not None:
             terms.append(self.b)
-        return self._act(sum_values(terms))
+        # One `sum` node: `sum_values(terms)` without its argument handling, which a neuron
+        # (always at least one term, no start value) does not need; this runs once per neuron.
+        return self._act(apply(SUM, *terms))
 
     def parameters(self) -> list[Value]:
         return self.w + ([self.b] if self.b is not None else [])
@@ -181,7 +195,7 @@ class MLP(Module):
         if len(x) != len(self.layers[0].neurons[0].w):
             raise ValueError(f"MLP: expected {len(self.layers[0].neurons[0].w)} inputs, got {len(x)}")
         # Inputs become constant leaves once, not once per neuron that reads them.
-        h: list[Value] = [xi if isinstance(xi, Value) else Value(_to_float(xi, "MLP input"))
+        h: list[Value] = [xi if isinstance(xi, Value) else _leaf(_to_float(xi, "MLP input"))
                           for xi in x]
         for layer in self.layers:
             h = layer(h)

@@ -137,9 +137,11 @@ class NumpyMLP:
         return Z, A
 
     def predict(self, X: np.ndarray) -> np.ndarray:
+        """The network's outputs A_L for a batch X: one row per sample, one column per output."""
         return self.forward(X)[1][-1]
 
     def loss(self, X: np.ndarray, Y: np.ndarray, eps: float = 1e-12) -> float:
+        """The loss on a batch (see the module docstring); Y holds one target per output number."""
         Z, A = self.forward(X)
         return self._loss_value(Z[-1], A[-1], _targets(Y, A[-1]), eps)
 

@@ -7,19 +7,32 @@ from collections.abc import Iterable
 
 from autograd import Value
 
+from .module import Module
+
 
 class Optimizer:
     """Holds the parameters; `step()` updates them, `zero_grad()` clears their gradients."""
 
     def __init__(self, parameters: Iterable[Value], lr: float) -> None:
-        self.parameters = list(parameters)
+        name = type(self).__name__
+        if isinstance(parameters, Module):
+            raise TypeError(f"{name}: got the model itself; pass its parameters: "
+                            f"{name}(model.parameters(), ...)")
+        if callable(parameters):  # SGD(model.parameters): the method itself, not called
+            raise TypeError(f"{name}: got the function {getattr(parameters, '__name__', parameters)!r}"
+                            f"; call it: {name}(model.parameters(), ...)")
+        try:
+            self.parameters = list(parameters)
+        except TypeError:
+            raise TypeError(f"{name}: expected a list of Values, e.g. {name}(model.parameters(), "
+                            f"...), got {type(parameters).__name__}") from None
         if not self.parameters:
             raise ValueError(f"{type(self).__name__}: got no parameters to optimise")
         for i, p in enumerate(self.parameters):
             if not isinstance(p, Value):
                 raise TypeError(f"{type(self).__name__}: parameter {i} is a "
                                 f"{type(p).__name__}, not a Value")
-        if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
+        if isinstance(lr, bool) or not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
             raise ValueError(f"{type(self).__name__}: lr must be a positive number, got {lr!r}")
         self.lr = float(lr)
 
@@ -36,7 +49,7 @@ class SGD(Optimizer):
 
     def __init__(self, parameters: Iterable[Value], lr: float = 0.1, momentum: float = 0.0) -> None:
         super().__init__(parameters, lr)
-        if not 0.0 <= momentum < 1.0:
+        if not (isinstance(momentum, (int, float)) and 0.0 <= momentum < 1.0):
             raise ValueError(f"SGD: momentum must be in [0, 1), got {momentum!r}")
         self.momentum = momentum
         self.velocity = [0.0] * len(self.parameters)
@@ -54,9 +67,13 @@ class Adam(Optimizer):
     def __init__(self, parameters: Iterable[Value], lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8) -> None:
         super().__init__(parameters, lr)
+        if not (isinstance(betas, (tuple, list)) and len(betas) == 2
+                and all(isinstance(b, (int, float)) and 0.0 <= b < 1.0 for b in betas)):
+            raise ValueError(f"Adam: betas must be two numbers in [0, 1), e.g. (0.9, 0.999), "
+                             f"got {betas!r:.40}")
+        if not (isinstance(eps, (int, float)) and eps > 0 and math.isfinite(eps)):
+            raise ValueError(f"Adam: eps must be a small positive number such as 1e-8, got {eps!r:.40}")
         b1, b2 = betas
-        if not (0.0 <= b1 < 1.0 and 0.0 <= b2 < 1.0):
-            raise ValueError(f"Adam: betas must be in [0, 1), got {betas!r}")
         self.betas, self.eps, self.t = (b1, b2), eps, 0
         self.m = [0.0] * len(self.parameters)
         self.v = [0.0] * len(self.parameters)

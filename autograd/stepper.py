@@ -1,0 +1,344 @@
+"""The backward pass one node at a time: `Step` records, and the stepper in text and in HTML.
+
+`backward_steps(root)` does exactly what `Value.backward()` does — same topological order (the one
+`topological_order` in value.py), same local derivatives (from the op table), same arithmetic in
+the same order — but pauses after each node and yields a `Step` saying what happened there:
+
+    node n, upstream gradient ḡ = d root / d n (complete now: every node that uses n came before)
+    for each input c of n:   local derivative ∂n/∂c      (the op's formula, evaluated)
+                             contribution      ḡ · ∂n/∂c  (the chain rule)
+                             c.grad after      c.grad + contribution
+
+Running the generator to its end leaves the same ``.grad`` values as `backward()`, bit for bit:
+interior grads are reset for the pass, leaves accumulate on top of what they held, the root is
+seeded with 1. Stopping half-way leaves the grads half-way, which is the point of stepping.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .value import SWITCHES, Value, _backward_error, local_derivatives, topological_order
+from .viz import draw_step, svg_source
+
+_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def format_number(x: float) -> str:
+    """A number for step texts: 6 significant digits, and always recognisably a float (-3.0, not -3)."""
+    text = f"{x:.6g}"
+    if text.lstrip("-").isdigit():
+        text += ".0"
+    return text
+
+
+def node_names(order: Sequence[Value]) -> dict[Value, str]:
+    """A name per node for texts and stepper pictures: its label; else a constant's number;
+    else ``v1, v2, …`` for unlabelled interior nodes, numbered leaves-first."""
+    names: dict[Value, str] = {}
+    count = 0
+    for node in order:
+        if node.label:
+            names[node] = node.label
+        elif not node.children:
+            names[node] = format_number(node.data)
+        else:
+            count += 1
+            names[node] = f"v{count}"
+    return names
+
+
+def argument_names(node: Value) -> tuple[str, ...]:
+    """The op's names for the node's inputs: ``a, b`` for a binary op, ``x₀, x₁, …`` for a sum."""
+    op = node.op_info
+    if op.variadic:
+        stem = op.args[0].rstrip("ᵢ") or "x"
+        return tuple(f"{stem}{str(i).translate(_SUBSCRIPTS)}" for i in range(len(node.children)))
+    return op.args
+
+
+def derivative_formula(node: Value, index: int, value: float) -> str:
+    """``∂(a·b)/∂a = b = -3.0``: the local derivative of `node` by input `index`, as text."""
+    op = node.op_info
+    arg = argument_names(node)[index]
+    rule = op.formulas[min(index, len(op.formulas) - 1)]
+    shown = format_number(value)
+    try:  # a constant rule such as "1" needs no "= 1.0" after it
+        same = float(rule) == value
+    except ValueError:
+        same = False
+    return f"∂({op.expr})/∂{arg} = {rule}" + ("" if same else f" = {shown}")
+
+
+@dataclass(frozen=True)
+class ChildStep:
+    """What one input of the step's node received: the chain rule along one edge of the graph."""
+
+    child: Value
+    name: str  # the child's name in texts (its label, its number, or v1, v2, …)
+    arg: str  # the op's name for this input: a, b, x, x₀ …
+    local: float  # ∂node/∂child, evaluated
+    formula: str  # e.g. "∂(a·b)/∂a = b = -3.0"
+    contribution: float  # upstream · local
+    grad_before: float  # child.grad before this contribution
+    grad_after: float  # child.grad once it is added
+
+    def __str__(self) -> str:
+        return (f"{self.arg} = {self.name}: {self.formula}; contribution "
+                f"{format_number(self.contribution)}; grad {format_number(self.grad_before)} → "
+                f"{format_number(self.grad_after)}")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One node of the backward pass: its complete upstream gradient, passed on to its inputs."""
+
+    number: int  # 1-based position in the pass
+    total: int  # how many steps the pass has (one per interior node)
+    node: Value
+    name: str
+    upstream: float  # d root / d node
+    children: tuple[ChildStep, ...]
+
+    @property
+    def op(self) -> str:
+        return self.node.op
+
+    def __str__(self) -> str:
+        op = self.node.op_info
+        up = format_number(self.upstream)
+        lines = [f"step {self.number}/{self.total}  {self.name} = {format_number(self.node.data)}, "
+                 f"made by {op.expr} (op {op.symbol})",
+                 f"  upstream gradient  d root/d node = {up}"]
+        for c in self.children:
+            lines += [f"  {c.arg} = {c.name}",
+                      f"      local derivative  {c.formula}",
+                      f"      chain rule        {up} × {format_number(c.local)} = "
+                      f"{format_number(c.contribution)}",
+                      f"      its grad          {format_number(c.grad_before)} → "
+                      f"{format_number(c.grad_after)}"]
+        return "\n".join(lines)
+
+
+def backward_steps(root: Value) -> Iterator[Step]:
+    """Perform ``root.backward()`` one interior node at a time, yielding a `Step` after each.
+
+    The grads are written as the pass goes, so between two steps you can look at any node's
+    ``.grad``. After the last step every ``.grad`` equals what `backward()` would have left.
+    A leaf root has no steps; its grad is seeded (+1) as `backward()` does.
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"backward_steps: expected a Value, got {type(root).__name__} {root!r:.40}")
+    return _steps(root)
+
+
+def _steps(root: Value) -> Iterator[Step]:
+    order = topological_order(root)
+    names = node_names(order)
+    total = sum(1 for node in order if node.children)
+    # Leaves accumulate: grad = (grad before the pass) + (this pass's sum), added up in the same
+    # order as backpropagate() so the final floats are identical, not merely close.
+    before = {node: node.grad for node in order if not node.children}
+    for node in order:
+        if node.children:
+            node.grad = 0.0
+    grads: dict[Value, float] = {root: 1.0}
+    root.grad = 1.0 if root.children else before[root] + 1.0
+    number = 0
+    for node in reversed(order):
+        children = node.children
+        if not children:
+            continue
+        number += 1
+        g = grads[node]
+        try:
+            local = local_derivatives(node)
+        except (ValueError, ZeroDivisionError, OverflowError, TypeError) as err:
+            # The same message as backward() gives for the same failure.
+            raise _backward_error(root, node, err) from (err if isinstance(err, TypeError) else None)
+        records = []
+        args = argument_names(node)
+        for i, (child, d) in enumerate(zip(children, local)):
+            contribution = g * d
+            previous = grads.get(child)
+            grads[child] = contribution if previous is None else previous + contribution
+            was = child.grad
+            child.grad = grads[child] if child.children else before[child] + grads[child]
+            records.append(ChildStep(child, names[child], args[i], float(d),
+                                     derivative_formula(node, i, float(d)), contribution, was,
+                                     child.grad))
+        if SWITCHES.anomaly is not None:
+            from .anomaly import check_gradients
+
+            check_gradients(root, node, children, grads)
+        yield Step(number, total, node, names[node], g, tuple(records))
+
+
+# ----------------------------------------------------------------------------------------------
+# The stepper as one self-contained HTML page
+# ----------------------------------------------------------------------------------------------
+
+
+def grad_display(steps: Sequence[Step], root: Value) -> list[dict[Value, str]]:
+    """Per step, the text of every node's grad cell in the picture after that step.
+
+    A grad is *known* once every node that uses it has passed its contribution on (so the root
+    from the start, an input after its last consumer's step); before that it is *partial*
+    (``0.25 + …``: more contributions to come) or unknown (``?``).
+    """
+    last = {root: 0}
+    for step in steps:
+        for c in step.children:
+            last[c.child] = step.number
+    shown: dict[Value, str] = {root: format_number(1.0)}  # the seed: d root / d root
+    frames = []
+    for step in steps:
+        for c in step.children:
+            done = last[c.child] <= step.number
+            shown[c.child] = format_number(c.grad_after) + ("" if done else " + …")
+        frames.append(dict(shown))
+    return frames
+
+
+def stepper_html(root: Value, *, title: str | None = None, max_steps: int = 200,
+                 rankdir: str = "BT") -> str:
+    """Run the backward pass of `root` step by step and return one self-contained HTML page.
+
+    One SVG picture per step (drawn by Graphviz; the current node highlighted, grads known so far
+    filled in, the rest ``?``), the step's chain-rule text beside it, Prev/Next buttons, the
+    arrow keys and a step counter. No network, no server: open the file in any browser.
+    `rankdir` lays the pictures out ("BT": leaves at the bottom, the root on top).
+    Like `backward_steps`, it leaves the grads of a complete pass behind.
+    """
+    n = sum(1 for node in topological_order(root) if node.children)
+    if n == 0:
+        raise ValueError("stepper_html: the root is a leaf, so the backward pass has no steps; "
+                         "build an expression with at least one op")
+    if n > max_steps:
+        raise ValueError(f"stepper_html: the backward pass has {n} steps, more than max_steps="
+                         f"{max_steps} (the page holds one picture per step). Step through a "
+                         f"smaller sub-graph, or pass max_steps={n}.")
+    steps = list(backward_steps(root))
+    displays = grad_display(steps, root)
+    names = node_names(topological_order(root))
+    frames = []
+    for step, shown in zip(steps, displays):
+        svg = svg_source(draw_step(root, step, shown, names, svg_id=f"s{step.number}", rankdir=rankdir))
+        frames.append(_frame_html(step, svg))
+    heading = title or f"Backward pass of {names[root]}"
+    return (_PAGE.replace("{{title}}", html.escape(heading))
+            .replace("{{total}}", str(len(steps)))
+            .replace("{{frames}}", "\n".join(frames)))
+
+
+def write_stepper_html(root: Value, path: str | Path, *, title: str | None = None,
+                       max_steps: int = 200, rankdir: str = "BT") -> Path:
+    """`stepper_html` written to `path` (parent folders created); returns the path."""
+    page = stepper_html(root, title=title, max_steps=max_steps, rankdir=rankdir)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+def _frame_html(step: Step, svg: str) -> str:
+    esc = html.escape
+    op = step.node.op_info
+    name, up = esc(step.name), esc(format_number(step.upstream))
+    rows = "\n".join(
+        f"<tr><td><code>{esc(c.arg)} = {esc(c.name)}</code></td>"
+        f"<td class='formula'>{esc(c.formula)}</td>"
+        f"<td>{up} × {esc(format_number(c.local))} = <b>{esc(format_number(c.contribution))}</b></td>"
+        f"<td>{esc(format_number(c.grad_before))} → <b>{esc(format_number(c.grad_after))}</b></td></tr>"
+        for c in step.children)
+    return "\n".join([
+        f'<section class="frame" data-step="{step.number}" data-node="{esc(step.name, quote=True)}" hidden>',
+        f'<div class="picture">{svg}</div>',
+        '<div class="explain">',
+        f'<h2>Step {step.number} of {step.total}: <code class="node-name">{name}</code></h2>',
+        f"<p><code>{name} = {esc(op.expr)}</code> (op {esc(op.symbol)}) = "
+        f"{esc(format_number(step.node.data))}</p>",
+        f"<p>Upstream gradient, complete now: <code>d root / d {name} = {up}</code>. Each input "
+        f"gets upstream × local derivative added to its grad.</p>",
+        "<table><thead><tr><th>input</th><th>local derivative</th><th>upstream × local</th>"
+        "<th>its grad</th></tr></thead>",
+        f"<tbody>\n{rows}\n</tbody></table>",
+        f'<pre class="chain-rule">{esc(str(step))}</pre>',
+        "</div>",
+        "</section>",
+    ])
+
+
+# Inline CSS and JS only: the page must work from a file with no network at all.
+_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{title}}</title>
+<style>
+body { font-family: system-ui, sans-serif; margin: 1rem 1.5rem; color: #222; background: #fff; }
+h1 { font-size: 1.3rem; margin: 0 0 .5rem; }
+h2 { font-size: 1.1rem; margin: .2rem 0 .6rem; }
+nav { display: flex; gap: .8rem; align-items: center; margin: .5rem 0 1rem; }
+button { font-size: 1rem; padding: .3rem .9rem; }
+#counter { font-weight: bold; min-width: 8rem; text-align: center; }
+.hint { color: #777; font-size: .9rem; }
+.frame { display: flex; flex-wrap: wrap; gap: 1.5rem; align-items: flex-start; }
+.frame[hidden] { display: none; }
+.picture { flex: 1 1 420px; overflow: auto; border: 1px solid #ddd; padding: .5rem; }
+.picture svg { max-width: 100%; height: auto; }
+.explain { flex: 1 1 420px; }
+table { border-collapse: collapse; font-size: .92rem; }
+td, th { border: 1px solid #ccc; padding: .25rem .5rem; text-align: left; }
+.formula { font-family: ui-monospace, monospace; }
+pre { background: #f6f6f6; padding: .6rem; overflow-x: auto; font-size: .85rem; }
+.legend span { display: inline-block; padding: 0 .4rem; margin-right: .4rem; border: 1px solid #999; }
+</style>
+</head>
+<body>
+<h1>{{title}}</h1>
+<p class="legend"><span style="background:#ffb347">current node</span>
+<span style="background:#fff1b8">its inputs, just updated</span>
+grads: a number is known, <code>x + …</code> is partial (more to come), <code>?</code> is not reached yet</p>
+<nav>
+<button id="prev" type="button">◀ Prev</button>
+<span id="counter" aria-live="polite">Step 1 of {{total}}</span>
+<button id="next" type="button">Next ▶</button>
+<span class="hint">or the ← → arrow keys</span>
+</nav>
+<main id="frames">
+{{frames}}
+</main>
+<script>
+(function () {
+  "use strict";
+  var frames = Array.prototype.slice.call(document.querySelectorAll(".frame"));
+  var counter = document.getElementById("counter");
+  var prev = document.getElementById("prev");
+  var next = document.getElementById("next");
+  var current = 0;
+  function show(k) {
+    current = Math.max(0, Math.min(frames.length - 1, k));
+    frames.forEach(function (f, j) { f.hidden = j !== current; });
+    counter.textContent = "Step " + (current + 1) + " of " + frames.length;
+    prev.disabled = current === 0;
+    next.disabled = current === frames.length - 1;
+  }
+  prev.addEventListener("click", function () { show(current - 1); });
+  next.addEventListener("click", function () { show(current + 1); });
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "ArrowRight") { show(current + 1); e.preventDefault(); }
+    else if (e.key === "ArrowLeft") { show(current - 1); e.preventDefault(); }
+    else if (e.key === "Home") { show(0); }
+    else if (e.key === "End") { show(frames.length - 1); }
+  });
+  show(0);
+})();
+</script>
+</body>
+</html>
+"""

@@ -1,0 +1,313 @@
+"""Pictures of the computation graph with Graphviz: `draw_dot`, `render`, and the stepper's frames.
+
+Every value is a small table (name, data, grad); every op is an oval with its symbol between its
+inputs and its result. In Jupyter the `graphviz.Digraph` that `draw_dot` returns shows inline.
+
+Clusters. Parameters labelled like ``L0.N1.w0`` name their neuron (``L0.N1``) and layer (``L0``),
+and an MLP reads best as boxes per neuron inside boxes per layer. A leaf's group is its label
+without the last dotted part; an op node joins a group by these rules, applied leaves first:
+
+1. it has a parameter of exactly one group among its inputs — the products ``w·x`` and the sum
+   that adds the bias (parameters of two groups meeting: no group);
+2. all of its inputs are nodes of rule 1 or 2 of one group — the sum of the products when there
+   is no bias; a sum (``Σ``) always counts here;
+3. it has one input, a node of rule 1 or 2 — the activation, where the neuron ends.
+
+Whatever uses the activation (the next layer's products, the loss) is outside the neuron.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import graphviz
+
+from .value import Value, topological_order
+
+if TYPE_CHECKING:
+    from .stepper import Step
+
+HIGHLIGHT = "#ffd166"
+CURRENT = "#ffb347"
+UPDATED = "#fff1b8"
+FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot"}
+_DOTTED = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)+")
+
+
+class GraphTooLarge(ValueError):
+    """The graph has more nodes than `max_nodes`: Graphviz would take long and draw a hairball."""
+
+
+class GraphvizNotFound(RuntimeError):
+    """Graphviz's `dot` program is not installed (or not on PATH), so no picture can be drawn."""
+
+
+def parameter_group(node: Value) -> str | None:
+    """The default clustering of leaves: ``L0.N1.w0`` → ``L0.N1``; labels without a dot → None."""
+    label = node.label
+    if label and _DOTTED.fullmatch(label):
+        return label.rsplit(".", 1)[0]
+    return None
+
+
+def assign_groups(order: list[Value], leaf_group: Callable[[Value], str | None]) -> dict[Value, str]:
+    """The group (cluster) of every node that has one, by the rules in the module docstring."""
+    group: dict[Value, str] = {}
+    body: set[Value] = set()  # nodes of rules 1 and 2: a neuron's products and sums
+    params: set[Value] = set()
+    for node in order:  # leaves first, so every input is decided before its consumers
+        children = node.children
+        if not children:
+            g = leaf_group(node)
+            if g:
+                group[node] = g
+                params.add(node)
+            continue
+        direct = {group[c] for c in children if c in params}
+        if direct:
+            if len(direct) == 1:
+                group[node] = direct.pop()
+                body.add(node)
+            continue
+        inner = {group.get(c) for c in children}
+        if len(inner) != 1 or None in inner or not all(c in body for c in children):
+            continue
+        group[node] = inner.pop()
+        if len(children) > 1 or node.op_info.variadic:
+            body.add(node)  # still the weighted sum; an activation may follow
+    return group
+
+
+def draw_dot(
+    root: Value,
+    *,
+    rankdir: str = "LR",
+    show_grad: bool = True,
+    number_format: str = ".4f",
+    highlight: Iterable[Value] | Mapping[Value, str] = (),
+    cluster: bool | Callable[[Value], str | None] = True,
+    max_nodes: int = 500,
+    names: Mapping[Value, str] | None = None,
+    grad_text: Mapping[Value, str] | None = None,
+    svg_id: str | None = None,
+    classes: Mapping[Value, str] | None = None,
+) -> graphviz.Digraph:
+    """The graph behind `root` as a `graphviz.Digraph`: a table per value, an oval per op.
+
+    - `rankdir`: "LR" (inputs on the left, default), "TB", "RL" or "BT".
+    - `show_grad`: show each value's ``.grad`` next to its ``.data``.
+    - `number_format`: a format spec for data and grad, e.g. ".4f" (default) or ".3g".
+    - `highlight`: nodes to fill with colour — a set of values, or ``{value: "#colour"}``.
+    - `cluster`: True groups parameters labelled ``L0.N1.w0`` into boxes per neuron inside boxes
+      per layer (see the module docstring for which op nodes join them); False for none; or a
+      function giving a leaf's group name (dots nest: ``"L0.N1"`` is inside ``"L0"``).
+    - `max_nodes`: fail fast with `GraphTooLarge` instead of handing Graphviz a hairball.
+    - `names`: text to show as a value's name instead of its label; `grad_text`: text to show in
+      place of the grad (the stepper uses both); `svg_id`: a prefix for the ids in SVG output;
+      `classes`: a CSS class per value for its ``<g class="node …">`` in SVG output.
+    """
+    if rankdir not in ("LR", "RL", "TB", "BT"):
+        raise ValueError(f"draw_dot: rankdir={rankdir!r}; choose 'LR', 'RL', 'TB' or 'BT'")
+    try:
+        format(1.0, number_format)
+    except (ValueError, TypeError):
+        raise ValueError(f"draw_dot: number_format={number_format!r} is not a format spec for "
+                         f"numbers; try '.4f' or '.3g'") from None
+    if not isinstance(max_nodes, int) or isinstance(max_nodes, bool) or max_nodes < 1:
+        raise ValueError(f"draw_dot: max_nodes must be a positive int, got {max_nodes!r}")
+    if not isinstance(root, Value):
+        raise TypeError(f"draw_dot: expected a Value, got {type(root).__name__} {root!r:.40}")
+    order = topological_order(root)
+    count = len(order) + sum(1 for node in order if node.children)
+    if count > max_nodes:
+        raise GraphTooLarge(
+            f"draw_dot: the graph behind this value has {count:,} nodes ({len(order):,} values and "
+            f"{count - len(order):,} ops), more than max_nodes={max_nodes:,}. Graphviz would take "
+            f"long to lay it out and the picture would be unreadable. Raise the limit with "
+            f"draw_dot(root, max_nodes={count}), or draw a sub-graph: pass an inner node instead "
+            f"of the root (one neuron's output, one sample's loss instead of the batch's).")
+    colours = _colours(highlight)
+    ids = {node: f"v{i}" for i, node in enumerate(order)}
+    if not (isinstance(cluster, bool) or cluster is None or callable(cluster)):
+        raise TypeError(f"draw_dot: cluster must be True, False or a function of a leaf giving its "
+                        f"group name, got {type(cluster).__name__} {cluster!r:.40}")
+    leaf_group = parameter_group if cluster is True else cluster or None
+    groups = assign_groups(order, leaf_group) if leaf_group else {}
+
+    prefix = f"{svg_id}-" if svg_id else ""
+    dot = graphviz.Digraph(name=svg_id or "glassgrad", format="svg")
+    dot.attr(rankdir=rankdir, fontname="Helvetica", bgcolor="white")
+    if svg_id:
+        dot.attr(id=svg_id)
+    dot.attr("node", fontname="Helvetica", fontsize="11")
+    dot.attr("edge", color="#555555", arrowsize="0.7")
+
+    statements: dict[str | None, list[tuple[str, dict[str, str]]]] = {}
+    for node in order:
+        nid = ids[node]
+        fill = colours.get(node)
+        name = names[node] if names is not None and node in names else node.label
+        # "+ 0.0" turns -0.0 (from w·0 with w < 0) into 0.0: a sign on zero only distracts here.
+        grad = (grad_text.get(node, "?") if grad_text is not None
+                else format(node.grad + 0.0, number_format))
+        data = format(node.data + 0.0, number_format)
+        label = _value_label(name, data, grad if show_grad else None, fill)
+        attrs = {"label": label, "shape": "plain", "id": prefix + nid}
+        css = (classes or {}).get(node) or ("highlight" if fill else "")
+        if css:
+            attrs["class"] = css
+        bucket = statements.setdefault(groups.get(node), [])
+        bucket.append((nid, attrs))
+        if node.children:
+            op = node.op_info
+            op_attrs = {"label": op.symbol, "shape": "ellipse", "id": f"{prefix}{nid}-op",
+                        "margin": "0.04,0.02", "height": "0.3"}
+            if fill:
+                op_attrs.update(style="filled", fillcolor=fill, penwidth="2")
+            bucket.append((nid + "op", op_attrs))
+
+    _emit_clusters(dot, statements, prefix)
+    for nid, attrs in statements.get(None, []):
+        dot.node(nid, **attrs)
+    hot = {"color": "#d9480f", "penwidth": "2"}
+    for node in order:
+        if not node.children:
+            continue
+        for child in node.children:
+            # An edge between two highlighted values is drawn bold: in the stepper, the edges
+            # along which the current node passes its gradient on.
+            extra = hot if node in colours and child in colours else {}
+            dot.edge(ids[child], ids[node] + "op", **extra)
+        dot.edge(ids[node] + "op", ids[node])
+    return dot
+
+
+def _colours(highlight: Iterable[Value] | Mapping[Value, str]) -> dict[Value, str]:
+    if isinstance(highlight, Value):
+        highlight = [highlight]
+    if isinstance(highlight, Mapping):
+        return dict(highlight)
+    return dict.fromkeys(highlight, HIGHLIGHT)
+
+
+def _value_label(name: str, data: str, grad: str | None, fill: str | None) -> str:
+    """A Graphviz HTML-like label: one row of cells, name | data | grad."""
+    esc = html.escape
+    bg = f' bgcolor="{fill}"' if fill else ""
+    cells = []
+    if name:
+        cells.append(f"<td><b>{esc(name)}</b></td>")
+    cells.append(f"<td>data {esc(data)}</td>")
+    if grad is not None:
+        shown = '<font color="#999999">?</font>' if grad == "?" else esc(grad)  # "?": not reached yet
+        cells.append(f"<td>grad {shown}</td>")
+    return (f'<<table border="0" cellborder="1" cellspacing="0" cellpadding="4"{bg}>'
+            f"<tr>{''.join(cells)}</tr></table>>")
+
+
+def _emit_clusters(dot: graphviz.Digraph, statements: dict, prefix: str) -> None:
+    """Nest the groups' nodes in clusters: "L0.N1" inside "L0" (clusters are nested by dots)."""
+    keys = [k for k in statements if k is not None]
+    every = set()
+    for key in keys:
+        parts = key.split(".")
+        every.update(".".join(parts[: i + 1]) for i in range(len(parts)))
+
+    def build(key: str) -> graphviz.Digraph:
+        sub = graphviz.Digraph(name=f"cluster_{key}")
+        depth = key.count(".")
+        sub.attr(label=key, labeljust="l", fontname="Helvetica", fontsize="11", style="rounded,filled",
+                 fillcolor="#f3f6fb" if depth else "#fbfbf3", color="#8899aa", id=f"{prefix}cluster-{key}")
+        for nid, attrs in statements.get(key, []):
+            sub.node(nid, **attrs)
+        for child in sorted(k for k in every if "." in k and k.rsplit(".", 1)[0] == key):
+            sub.subgraph(build(child))  # the groups one level down: "L0.N1" under "L0"
+        return sub
+
+    for top in sorted(k for k in every if "." not in k):
+        dot.subgraph(build(top))
+
+
+def draw_step(root: Value, step: Step, grad_text: Mapping[Value, str], names: Mapping[Value, str],
+              *, svg_id: str | None = None, rankdir: str = "BT") -> graphviz.Digraph:
+    """One frame of the stepper: `step`'s node highlighted, its inputs lit, grads from `grad_text`.
+
+    In SVG the current node is ``<g class="node current">`` and its inputs ``class="node updated"``.
+    Bottom to top by default: the root on top, so the pass reads downwards, step after step.
+    """
+    colours = {c.child: UPDATED for c in step.children}
+    colours[step.node] = CURRENT
+    classes = dict.fromkeys(colours, "updated")
+    classes[step.node] = "current"
+    return draw_dot(root, highlight=colours, names=names, grad_text=grad_text, number_format=".4g",
+                    svg_id=svg_id, classes=classes, max_nodes=10_000, rankdir=rankdir)
+
+
+def run_dot(source: str, fmt: str, *, timeout: float = 120.0) -> bytes:
+    """Lay out and draw Graphviz `source` with the `dot` program; the picture's bytes.
+
+    Raises `GraphvizNotFound` (with install instructions) when `dot` is missing, and a
+    `RuntimeError` with dot's own message when it fails.
+    """
+    exe = shutil.which("dot", path=os.environ.get("PATH", os.defpath))
+    if exe is None:
+        raise GraphvizNotFound(f"Graphviz's `dot` program was not found on PATH, so no {fmt} "
+                               f"picture can be drawn. {INSTALL_HINT}")
+    try:
+        done = subprocess.run([exe, f"-T{fmt}"], input=source.encode("utf-8"), capture_output=True,
+                              timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(f"Graphviz's dot took more than {timeout:g} s to draw the graph; draw a "
+                           f"smaller sub-graph (see draw_dot's max_nodes)") from None
+    if done.returncode != 0:
+        message = done.stderr.decode("utf-8", "replace").strip()
+        raise RuntimeError(f"Graphviz's dot failed (exit code {done.returncode}): {message}")
+    return done.stdout
+
+
+INSTALL_HINT = ("Install Graphviz: `sudo apt-get install graphviz` (Debian/Ubuntu), "
+                "`brew install graphviz` (macOS), `conda install -c conda-forge graphviz` (conda), "
+                "or the installer from graphviz.org (Windows; then add its bin folder to PATH).")
+
+
+def svg_source(dot: graphviz.Digraph) -> str:
+    """The SVG markup of a drawn graph, without the XML prologue, for inlining into HTML."""
+    svg = run_dot(dot.source, "svg").decode("utf-8")
+    return svg[svg.index("<svg"):]
+
+
+def render(root: Value, path: str | os.PathLike, **options: Any) -> Path:
+    """Draw the graph behind `root` into `path`; the format comes from the extension.
+
+    ``.svg``, ``.png``, ``.pdf`` need Graphviz's `dot`; ``.dot`` (or ``.gv``) writes the source.
+    If `dot` is missing, the source is written next to `path` (``.dot``) and `GraphvizNotFound`
+    says how to install Graphviz. `options` are those of `draw_dot`. Returns the path written.
+    """
+    path = Path(path)
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise ValueError(f"render: cannot tell the picture format from {str(path)!r}; end the file "
+                         f"name with one of {', '.join(FORMATS)}")
+    dot = draw_dot(root, **options)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "dot":
+        path.write_text(dot.source, encoding="utf-8")
+        return path
+    try:
+        picture = run_dot(dot.source, fmt)
+    except GraphvizNotFound:
+        source = path.with_suffix(".dot")
+        source.write_text(dot.source, encoding="utf-8")
+        raise GraphvizNotFound(
+            f"render: Graphviz's `dot` program was not found on PATH, so {path} was not drawn. "
+            f"The graph's source is in {source}; once Graphviz is installed, "
+            f"`dot -T{fmt} {source} -o {path}` draws it. {INSTALL_HINT}") from None
+    path.write_bytes(picture)
+    return path

@@ -1,0 +1,147 @@
+"""Step through a backward pass, one node at a time, in the terminal (or as an HTML page).
+
+    python -m demos.step "tanh(x1*w1 + x2*w2 + b)" x1=2 x2=0 w1=-3 w2=1 b=6.88
+    python -m demos.step "tanh(x1*w1 + x2*w2 + b)" x1=2 x2=0 w1=-3 w2=1 b=6.88 --all
+    python -m demos.step "sigmoid(x*w + b)" x=1 w=0.5 b=-2 --html out/neuron.html
+
+In a terminal each backward step waits for Enter (q quits); `--all` prints every step at once, and
+so does a run whose input is not a terminal (a pipe, CI), so it never waits for a key.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from collections.abc import Callable, Iterable, Sequence
+
+from autograd import Value, topological_order
+from autograd.parse import FUNCTIONS, ParseError, parse_expression
+from autograd.stepper import (
+    Step,
+    argument_names,
+    backward_steps,
+    format_number,
+    node_names,
+    write_stepper_html,
+)
+from autograd.viz import GraphvizNotFound
+
+
+def binding(text: str) -> tuple[str, float]:
+    """``name=number`` from the command line."""
+    name, sep, number = text.partition("=")
+    name = name.strip()
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(f"expected name=number, got {text!r} (e.g. x1=2)")
+    try:
+        value = float(number)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{name}: expected a number after '=', got {number!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{name}: expected a finite number, got {number!r}")
+    return name, value
+
+
+def forward_listing(root: Value) -> list[str]:
+    """The forward pass as text: every value, leaves first, the way the graph computed it."""
+    order = topological_order(root)
+    names = node_names(order)
+    width = max(len(names[n]) for n in order)
+    lines = []
+    for node in order:
+        how = "" if not node.children else f"   ({node.op_info.expr} with " + ", ".join(
+            f"{arg} = {names[c]}" for arg, c in zip(argument_names(node), node.children)) + ")"
+        lines.append(f"  {names[node]:<{width}} = {format_number(node.data)}{how}")
+    return lines
+
+
+def step_through(steps: Iterable[Step], write: Callable[[str], None],
+                 ask: Callable[[], str] | None) -> int:
+    """Print the steps; with `ask`, wait for it between steps ("q" stops). Returns steps shown."""
+    shown = 0
+    for step in steps:
+        if ask is not None and shown > 0:
+            try:
+                answer = ask()
+            except EOFError:  # input ran out: show the rest without waiting
+                answer, ask = "", None
+            if answer.strip().lower() in ("q", "quit"):
+                write(f"(stopped after step {shown} of {step.total})")
+                return shown
+        write("")
+        write(str(step))
+        shown += 1
+    return shown
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m demos.step", description=__doc__.split("\n\n")[0],
+        epilog=f"Functions: {', '.join(sorted(FUNCTIONS))}. Operators: + - * / ** and parentheses. "
+               f"An expression that starts with '-' goes after '--' (options before it): "
+               f"python -m demos.step --all -- \"-x*y\" x=1 y=2")
+    parser.add_argument("expression", help='e.g. "tanh(x1*w1 + x2*w2 + b)"')
+    parser.add_argument("bindings", nargs="*", type=binding, metavar="name=number",
+                        help="a value for every name in the expression")
+    parser.add_argument("--all", action="store_true", help="print every step without waiting")
+    parser.add_argument("--html", metavar="FILE", help="write the stepper as one HTML page")
+    args = parser.parse_args(argv)
+
+    leaves: dict[str, Value] = {}
+    for name, value in args.bindings:
+        if name in leaves:
+            parser.error(f"{name} is given twice")
+        leaves[name] = Value(value, label=name)
+    try:
+        root = parse_expression(args.expression, leaves)
+    except ParseError as err:
+        print(f"error in the expression: {err}", file=sys.stderr)
+        return 2
+    except ValueError as err:  # a binding's name cannot be a name
+        parser.error(str(err))
+    order = topological_order(root)
+    in_graph = set(order)
+    unused = [name for name, leaf in leaves.items() if leaf not in in_graph]
+    if unused:
+        print(f"note: {', '.join(unused)} not used in the expression", file=sys.stderr)
+
+    if args.html:
+        try:
+            path = write_stepper_html(root, args.html, title=f"Backward pass of {args.expression}")
+        except (GraphvizNotFound, ValueError) as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 1
+        print(f"wrote {path}: {sum(1 for n in order if n.children)} steps; open it in a browser")
+        return 0
+
+    print(f"expression: {' '.join(args.expression.split())}")
+    print("forward pass (every value, leaves first):")
+    print("\n".join(forward_listing(root)))
+    total = sum(1 for n in order if n.children)
+    interactive = not args.all and sys.stdin.isatty()
+    print(f"\nbackward pass: {total} step{'s' if total != 1 else ''}, root first"
+          + (" — Enter for the next step, q to quit" if interactive and total > 1 else ""))
+    ask = (lambda: input("[Enter] next, q quit > ")) if interactive else None
+    shown = step_through(backward_steps(root), print, ask)
+    if shown < total:
+        return 0
+    print("\ngradients of the named values (d root / d name):")
+    width = max((len(n) for n in leaves), default=0)
+    for name, leaf in leaves.items():
+        if name not in unused:
+            print(f"  {name:<{width}} = {format_number(leaf.grad)}")
+    check = _check_against_backward(args.expression, dict(args.bindings), leaves)
+    print(f"\ncheck: backward() on a fresh copy gives {'the same' if check else 'DIFFERENT'} gradients")
+    return 0 if check else 1
+
+
+def _check_against_backward(text: str, numbers: dict[str, float], stepped: dict[str, Value]) -> bool:
+    """Build the expression again, call backward(), compare: the stepper is the same pass."""
+    fresh = {name: Value(x, label=name) for name, x in numbers.items()}
+    parse_expression(text, fresh).backward()
+    return all(fresh[name].grad == stepped[name].grad for name in fresh)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
