@@ -20,6 +20,12 @@ lint: $(STAMP)
 gallery: $(STAMP)
 	$(PY) -m demos.gallery
 
+# The speed benchmark against micrograd (the `bench` extra) and PyTorch when installed: about
+# 5 minutes; prints a Markdown table, writes out/benchmark.json. BENCH_ARGS="--rounds 7" etc.
+bench: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[bench]'
+	$(PY) -m demos.benchmark --json out/benchmark.json $(BENCH_ARGS)
+
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml

@@ -23,12 +23,13 @@ which op is wrong, and at which input.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from .functional import grad
-from .value import Op, Value, _to_float, apply, topological_order
+from .value import SWITCHES, Op, Value, _to_float, apply, topological_order
 
 # What a forward rule or a local rule raises outside its domain (our messages keep these types).
 _DOMAIN_ERRORS = (ArithmeticError, ValueError)
@@ -224,6 +225,12 @@ def check_op(op: Op, inputs: Sequence[float], *, order: int = 1, eps: float = 1e
     """
     xs = [_to_float(v, f"check_op({op.name!r}): input") for v in inputs]
     _check_settings("check_op", eps, atol, rtol, order)
+    with _recording():
+        return _check_op(op, xs, order, eps, atol, rtol)
+
+
+def _check_op(op: Op, xs: list[float], order: int, eps: float, atol: float,
+              rtol: float) -> GradcheckResult:
     names = _names(op, len(xs))
     subject = f"{_title(op)} at " + ", ".join(f"{n} = {v:g}" for n, v in zip(names, xs))
     out = op.forward(*xs)
@@ -263,6 +270,17 @@ def check_op(op: Op, inputs: Sequence[float], *, order: int = 1, eps: float = 1e
 # ----------------------------------------------------------------------------------------------
 # gradcheck
 # ----------------------------------------------------------------------------------------------
+
+
+@contextmanager
+def _recording() -> Iterator[None]:
+    """Graphs are recorded inside, also when the caller is in a `no_grad()` block: backprop needs them."""
+    before = SWITCHES.grad_enabled
+    SWITCHES.grad_enabled = True
+    try:
+        yield
+    finally:
+        SWITCHES.grad_enabled = before
 
 
 def _check_settings(where: str, eps: float, atol: float, rtol: float, order: int) -> None:
@@ -309,6 +327,12 @@ def gradcheck(f: Callable[..., Value], inputs: Sequence[float] | float, *, eps: 
     """
     xs = _numbers(inputs)
     _check_settings("gradcheck", eps, atol, rtol, order)
+    with _recording():
+        return _gradcheck(f, xs, eps, atol, rtol, order)
+
+
+def _gradcheck(f: Callable[..., Value], xs: list[float], eps: float, atol: float, rtol: float,
+               order: int) -> GradcheckResult:
     names = [f"x{i}" for i in range(len(xs))]
 
     def build(point: Sequence[float]) -> tuple[Value, list[Value]]:
@@ -389,10 +413,11 @@ def _diagnose(out: Value, vals: list[Value], result: GradcheckResult, order: int
         seen.add(key)
         try:
             verdict = check_op(op, xs, order=order, eps=eps, atol=atol, rtol=rtol)
-        except TypeError as err:  # a local rule of the wrong shape, or one that fails on Values
-            found.append(f"{_title(op)}: {err}")
+        except _DOMAIN_ERRORS:  # the op cannot be evaluated around this point: nothing to learn
             continue
-        except _DOMAIN_ERRORS:
+        except Exception as err:  # a local rule of the wrong shape, or one that fails on Values
+            found.append(f"{_title(op)}: {err}" if isinstance(err, TypeError)
+                         else f"{_title(op)}: its local rule raised {type(err).__name__}: {err}")
             continue
         bad = [r for r in verdict.failures if r.status != "not finite"]
         if bad:

@@ -644,8 +644,9 @@ def chain_rule(root: Value, order: list[Value], create_graph: bool = False) -> N
             g = node.grad
             local = node._op.local
             n = len(children)
-            # The rule is the last line. Nodes with one or two inputs (nearly all of them) get it
-            # spelled out: no temporary list of numbers, no zip, which makes the pass ~30% faster.
+            # The rule is the last line. Nodes with one, two or three inputs (every op but a long
+            # sum) get it spelled out: no temporary list of numbers and no zip, which makes the
+            # pass about a third faster.
             if n == 2 and not create_graph:
                 a, b = children
                 da, db = local(a.data, b.data, node.data)
@@ -655,6 +656,12 @@ def chain_rule(root: Value, order: list[Value], create_graph: bool = False) -> N
                 (a,) = children
                 (da,) = local(a.data, node.data)
                 a.grad += g * da
+            elif n == 3 and not create_graph:  # e.g. the sum w₀x₀ + w₁x₁ + b of a two-input neuron
+                a, b, c = children
+                da, db, dc = local(a.data, b.data, c.data, node.data)
+                a.grad += g * da
+                b.grad += g * db
+                c.grad += g * dc
             else:
                 ds = local(*children, node) if create_graph else local(*[c.data for c in children],
                                                                        node.data)

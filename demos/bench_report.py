@@ -39,8 +39,10 @@ def step_times(recs: list[dict[str, Any]]) -> dict[str, Any] | None:
     if not results:
         return None
     pooled = [t for r in results for t in r["blocks"]]
+    gc_share = [r["gc_per_step"] for r in results if "gc_per_step" in r]
     return {"best": min(pooled), "median": statistics.median(pooled),
-            "rounds": [statistics.median(r["blocks"]) for r in results]}
+            "rounds": [statistics.median(r["blocks"]) for r in results],
+            "gc": statistics.median(gc_share) if gc_share else None}
 
 
 def paired_ratio(slow: dict[str, Any] | None, fast: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -186,16 +188,22 @@ def markdown(summary: dict[str, Any], records: Records, info: dict[str, Any]) ->
         row.append(_ratio_text(summary[workload]["ratio"]))
         step_rows.append(row)
     if step_rows:
-        out += _table(["workload: best / median"] + [TITLES[e] for e in engines]
-                      + ["micrograd ÷ glassgrad"], step_rows)
+        out += [*_table(["workload: best / median"] + [TITLES[e] for e in engines]
+                             + ["micrograd ÷ glassgrad"], step_rows), ""]
+    xor_gc = {e: t["gc"] for e, t in summary.get("xor-step", {}).get("times", {}).items()
+              if t and t.get("gc") is not None}
+    if xor_gc:
+        out += ["Time in the cyclic garbage collector per xor-step (median): "
+                + ", ".join(f"{TITLES[e]} {_fmt(g, 'µs')} µs" for e, g in xor_gc.items()) + ".", ""]
 
     moon_phases = summary.get("moons-step", {}).get("phases", {})
     shown = [e for e in engines if moon_phases.get(e)]
     if shown:
-        out += ["", "Where a moons step goes (median ms):", ""]
+        out += ["Where a moons step goes (median ms):", ""]
         names = next(iter(moon_phases[e] for e in shown)).keys()
         out += _table(["phase"] + [TITLES[e] for e in shown],
                       [[n] + [_fmt(moon_phases[e][n], "ms") for e in shown] for n in names])
+        out.append("")
 
     chain = summary.get("chain", {})
     if chain:
@@ -214,9 +222,9 @@ def markdown(summary: dict[str, Any], records: Records, info: dict[str, Any]) ->
                     row.append(f"{_fmt(c['build'], 's')} + {_fmt(c['backward'], 's')} = "
                                f"{_fmt(c['total'], 's')} (GC {_fmt(c['gc'], 's')})")
             rows.append(row)
-        out += ["", "`chain`: y = y·1.0001 + 0.0001, build + backward() = total in seconds "
+        out += ["`chain`: y = y·1.0001 + 0.0001, build + backward() = total in seconds "
                 "(median), and how much of it the cyclic garbage collector took:", ""]
-        out += _table(["depth"] + [TITLES[e] for e in cols], rows)
+        out += [*_table(["depth"] + [TITLES[e] for e in cols], rows), ""]
 
     mem = {e: m for e, m in summary.get("memory", {}).items() if m}
     if mem:
@@ -229,11 +237,12 @@ def markdown(summary: dict[str, Any], records: Records, info: dict[str, Any]) ->
         if ref:
             rows.append(["÷ micrograd (tracemalloc)"] + [
                 f"{mem[e]['traced'] / ref['traced']:.2f}" if not mem[e]["note"] else "–" for e in cols])
-        out += ["", f"`memory`: a chain graph of about {nodes:,} nodes:", ""]
+        out += [f"`memory`: a chain graph of about {nodes:,} nodes:", ""]
         out += _table(["", *[TITLES[e] for e in cols]], rows)
         notes = {mem[e]["note"] for e in cols if mem[e]["note"]}
         out += [f"\n\\* {n}; torch's nodes are counted as its 2 tensors per step (constants "
                 f"live inside its op nodes)." for n in notes]
+        out.append("")
 
     ops = {e: p for e, p in summary.get("per-op", {}).items() if p}
     if ops:
@@ -246,10 +255,12 @@ def markdown(summary: dict[str, Any], records: Records, info: dict[str, Any]) ->
                 c = ops[e][op]
                 row.append(c["note"] if "note" in c else f"{c['build_ns']:,.0f} / {c['backward_ns']:,.0f}")
             rows.append(row)
-        out += ["", "`per-op`: ns per node, build / backprop (chains of 200 nodes, median):", ""]
-        out += _table(["op", *[TITLES[e] for e in cols]], rows)
+        out += ["`per-op`: ns per node, build / backprop (chains of 200 nodes, median):", ""]
+        out += [*_table(["op", *[TITLES[e] for e in cols]], rows), ""]
 
-    out += ["", "Targets:", "", *targets(summary)]
+    gc_off = info.get("gc") == "off"
+    out += ["Targets" + (" (garbage collector off: not the issue's conditions)" if gc_off else "")
+            + ":", "", *targets(summary)]
     return "\n".join(out) + "\n"
 
 

@@ -1,6 +1,6 @@
 """The benchmark's workloads, for one engine, in the interpreter that `demos.benchmark` starts.
 
-    python -m demos.bench_workloads ENGINE WORKLOAD[,WORKLOAD…] [--quick] [--chain-budget S]
+    python -m demos.bench_workloads ENGINE WORKLOAD[,WORKLOAD…] [--quick] [--clock cpu|wall] [--gc on|off]
 
 prints one JSON object per workload: its measurements, or why this engine cannot run it. Only the
 engine under test is imported, and the garbage collector is left as Python starts it, so the
@@ -452,17 +452,19 @@ def per_op(engine: str, chains: int, length: int = 200) -> dict[str, Any]:
 # ----------------------------------------------------------------------------------------------
 
 
-def time_blocks(step: Step, blocks: int, per_block: int, warmup: int) -> list[float]:
-    """Seconds per step for each of `blocks` timed blocks of `per_block` consecutive steps."""
+def time_blocks(step: Step, blocks: int, per_block: int, warmup: int) -> dict[str, Any]:
+    """Seconds per step for each of `blocks` timed blocks of `per_block` consecutive steps, and the
+    cyclic GC's share of them."""
     for _ in range(warmup):
         step()
     times = []
-    for _ in range(blocks):
-        t0 = pc()
-        for _ in range(per_block):
-            step()
-        times.append((pc() - t0) / per_block)
-    return times
+    with GCTimer() as collector:
+        for _ in range(blocks):
+            t0 = pc()
+            for _ in range(per_block):
+                step()
+            times.append((pc() - t0) / per_block)
+    return {"unit": "s/step", "blocks": times, "gc_per_step": collector.total / (blocks * per_block)}
 
 
 def run(engine: str, workload: str, quick: bool, chain_budget: float) -> dict[str, Any]:
@@ -474,14 +476,18 @@ def run(engine: str, workload: str, quick: bool, chain_budget: float) -> dict[st
         activation = "relu" if workload == "xor-step" else "sigmoid"
         step = xor_step(engine, activation)
         blocks, per_block = (3, 20) if quick else (15, 200)
-        return {"unit": "s/step", "blocks": time_blocks(step, blocks, per_block, warmup=per_block)}
+        return time_blocks(step, blocks, per_block, warmup=per_block)
     if workload == "moons-step":
         step = moons_step(engine, 20 if quick else 100)
         step()  # warm-up
-        phases = [step() for _ in range(2 if quick else 7)]
+        steps = []
+        for _ in range(2 if quick else 7):
+            with GCTimer() as collector:
+                phases = step()
+            steps.append([*phases, collector.total])
         return {"unit": "s/step", "points": 20 if quick else 100,
-                "phases": ["forward", "backward", "update", "free"],
-                "steps": [list(p) for p in phases], "blocks": [sum(p) for p in phases]}
+                "phases": ["forward", "backward", "update", "free", "of which cyclic GC"],
+                "steps": steps, "blocks": [sum(p[:-1]) for p in steps]}
     if workload == "chain":
         depths = [100, 1_000] if quick else [1_000, 10_000, 100_000, 1_000_000]
         return chain(engine, depths, chain_budget)
@@ -502,9 +508,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="skip a chain depth whose projected time exceeds this (seconds)")
     parser.add_argument("--clock", choices=tuple(CLOCKS), default="cpu",
                         help="cpu: this process's CPU time (default); wall: elapsed time")
+    parser.add_argument("--gc", choices=("on", "off"), default="on",
+                        help="off: gc.disable() first, to measure what the cyclic GC costs")
     args = parser.parse_args(argv)
     global pc
     pc = CLOCKS[args.clock]
+    if args.gc == "off":
+        gc.disable()
     for workload in args.workloads.split(","):
         record: dict[str, Any] = {"engine": args.engine, "workload": workload}
         try:

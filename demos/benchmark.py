@@ -61,10 +61,11 @@ def load_average() -> float:
 
 
 def run_child(engine: str, workloads: list[str], quick: bool, chain_budget: float, clock: str,
-              timeout: float) -> list[dict[str, Any]]:
+              timeout: float, gc_mode: str = "on") -> list[dict[str, Any]]:
     """Run workloads on one engine in a fresh interpreter; its JSON records, or one 'failed' each."""
     cmd = [sys.executable, "-m", "demos.bench_workloads", engine, ",".join(workloads),
-           "--chain-budget", str(chain_budget), "--clock", clock] + (["--quick"] if quick else [])
+           "--chain-budget", str(chain_budget), "--clock", clock, "--gc", gc_mode]
+    cmd += ["--quick"] if quick else []
     try:
         done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -78,7 +79,7 @@ def run_child(engine: str, workloads: list[str], quick: bool, chain_budget: floa
 
 
 def collect(engines: list[str], workloads: list[str], rounds: int, quick: bool,
-            chain_budget: float, clock: str, timeout: float) -> bench_report.Records:
+            chain_budget: float, clock: str, timeout: float, gc_mode: str = "on") -> bench_report.Records:
     """Every (workload, engine) pair, `rounds` times, engines in alternating order per round.
 
     Full runs start one interpreter per engine, workload and round; ``--quick`` starts one per
@@ -97,7 +98,7 @@ def collect(engines: list[str], workloads: list[str], rounds: int, quick: bool,
                                                    "unavailable": not_applicable(engine, w)})
                 if todo:
                     print(f"round {r + 1}/{rounds}: {engine:<9} {', '.join(todo)}", file=sys.stderr)
-                    for rec in run_child(engine, todo, quick, chain_budget, clock, timeout):
+                    for rec in run_child(engine, todo, quick, chain_budget, clock, timeout, gc_mode):
                         records[rec["workload"]][engine].append(rec)
     return records
 
@@ -116,6 +117,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clock", choices=("cpu", "wall"), default="cpu",
                         help="cpu: each process's CPU time, GC included (default; steadier on a "
                              "shared machine); wall: elapsed time")
+    parser.add_argument("--gc", choices=("on", "off"), default="on",
+                        help="off: every child calls gc.disable() first, to show what the cyclic GC "
+                             "costs (glassgrad makes no reference cycles; micrograd leaks every graph)")
     parser.add_argument("--json", metavar="FILE", help="also write the raw records and summary here")
     args = parser.parse_args(argv)
     engines = [e for e in args.engines.split(",") if e]
@@ -128,7 +132,9 @@ def main(argv: list[str] | None = None) -> int:
 
     load_start = load_average()
     records = collect(engines, workloads, rounds, args.quick, args.chain_budget, args.clock,
-                      timeout=300 if args.quick else 1800)
+                      timeout=300 if args.quick else 1800, gc_mode=args.gc)
+    gc_text = ("garbage collector on (Python's default)" if args.gc == "on" else
+               "GARBAGE COLLECTOR OFF (gc.disable() in every child; not the issue's comparison)")
     versions = {}
     for by_engine in records.values():
         for engine, recs in by_engine.items():
@@ -139,12 +145,12 @@ def main(argv: list[str] | None = None) -> int:
         "machine": machine(), "cores": os.cpu_count(),
         "python": f"{platform.python_version()} ({platform.python_implementation()})",
         "date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
-        "load_start": load_start, "load_end": load_average(), "engines": engines,
+        "load_start": load_start, "load_end": load_average(), "engines": engines, "gc": args.gc,
         "versions": {e: versions[e] + (" (CPU, 1 thread)" if e == "torch" else "")
                      for e in engines if e in versions},
         "method": (f"{rounds} round{'s' if rounds > 1 else ''}; each engine in a fresh interpreter "
-                   f"{'per round' if args.quick else 'per workload and round'}, garbage collector "
-                   f"on (Python's default); engines alternate order between rounds; "
+                   f"{'per round' if args.quick else 'per workload and round'}, "
+                   f"{gc_text}; engines alternate order between rounds; "
                    f"{'CPU time of each process' if args.clock == 'cpu' else 'wall-clock time'}."
                    + (" QUICK MODE: tiny sizes, figures not meaningful." if args.quick else "")),
     }

@@ -123,7 +123,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"\nbackward pass: {total} step{'s' if total != 1 else ''}, root first"
           + (" — Enter for the next step, q to quit" if interactive and total > 1 else ""))
     ask = (lambda: input("[Enter] next, q quit > ")) if interactive else None
-    shown = step_through(backward_steps(root), print, ask)
+    try:
+        shown = step_through(backward_steps(root), print, ask)
+    except (ValueError, ArithmeticError) as err:  # the engine's own message: op, inputs, what to do
+        print(f"\nerror: {err}", file=sys.stderr)
+        return 1
     if shown < total:
         return 0
     print("\ngradients of the named values (d root / d name):")

@@ -120,12 +120,11 @@ class Neuron(Module):
     def __call__(self, x: Sequence[Any]) -> Value:
         if len(x) != len(self.w):
             raise ValueError(f"{self.name}: expected {len(self.w)} inputs, got {len(x)}")
-        terms = list(map(mul, self.w, x))  # the products wᵢ·xᵢ, one `*` node each
-        if self.b is not None:
-            terms.append(self.b)
-        # One `sum` node: `sum_values(terms)` without its argument handling, which a neuron
-        # (always at least one term, no start value) does not need; this runs once per neuron.
-        return self._act(apply(SUM, *terms))
+        # One `sum` node over the products wᵢ·xᵢ (a `*` node each) and the bias: what
+        # `sum_values` builds, without its argument handling, which a neuron does not need.
+        if self.b is None:
+            return self._act(apply(SUM, *map(mul, self.w, x)))
+        return self._act(apply(SUM, *map(mul, self.w, x), self.b))
 
     def parameters(self) -> list[Value]:
         return self.w + ([self.b] if self.b is not None else [])

@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from strategies import expressions, op_points, registered_ops
 
-from autograd import REGISTRY, Op, Value, defop, gradcheck, gradgradcheck
+from autograd import REGISTRY, Op, Value, defop, gradcheck, gradgradcheck, no_grad
 from autograd.gradcheck import GradcheckResult, check_op
 from autograd.ops import RELU, TANH
 
@@ -181,6 +181,9 @@ def test_bad_arguments_are_explained():
         gradcheck(lambda x, y: x, [1.0, "2"])
     with pytest.raises(TypeError, match="f must return a Value .* got float 1.0"):
         gradcheck(lambda x: 1.0, [1.0])
+    with no_grad():  # gradcheck records its own graphs even here, and leaves the switch off
+        assert gradcheck(lambda x: x.exp(), [0.5]).rows[0].analytic == math.exp(0.5)
+        assert (Value(1.0) * 2).children == ()
     # one number is one input, a Value's number is taken as the point
     assert gradcheck(lambda x: x * x, 3.0).rows[0].analytic == 6.0
     assert gradcheck(lambda x: x * x, [Value(3.0)]).rows[0].analytic == 6.0

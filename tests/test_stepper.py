@@ -320,6 +320,13 @@ def test_cli_parse_error_shows_a_caret(capsys):
     assert err[-2] == "  tanh(x1 * w1 +)" and err[-1] == "  " + " " * 14 + "^"
 
 
+def test_cli_reports_a_failing_backward_step_without_a_traceback(capsys):
+    # d sqrt(x)/dx is infinite at 0: the engine's own message, exit 1, no traceback.
+    assert step_cli.main(["sqrt(x)", "x=0", "--all"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("\nerror: backward through sqrt") and "Traceback" not in err
+
+
 def test_cli_writes_the_html_page(tmp_path, capsys, needs_dot):
     target = tmp_path / "sub" / "page.html"
     assert step_cli.main([NEURON, *NEURON_ARGS, "--html", str(target)]) == 0
