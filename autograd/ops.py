@@ -115,10 +115,11 @@ def _pow_method(self: Value, exponent: Any) -> Value:
     """x ** p: the power rule op for a number p, the two-input `pow` op for a `Value` exponent."""
     if isinstance(exponent, Value):
         return apply(PVAL, self, exponent)
-    power = _POWERS.get(exponent) if exponent.__class__ in (float, int) else None
+    cacheable = exponent.__class__ in (float, int) and exponent == exponent  # not NaN: NaN ≠ NaN
+    power = _POWERS.get(exponent) if cacheable else None
     if power is None:
         power = _as_method(POW.bind(p=_to_float(exponent, "**: exponent")))
-        if exponent.__class__ in (float, int):
+        if cacheable:
             _POWERS[exponent] = power
     return power(self)
 

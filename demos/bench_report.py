@@ -3,7 +3,9 @@
 Input: the records `demos.bench_workloads` printed, grouped as ``{workload: {engine: [record per
 round]}}``. Every summary keeps both the best (least disturbed by other processes) and the median.
 A *paired ratio* is micrograd's time ÷ glassgrad's time from the same round, where the two ran
-back to back; the report gives the median of those ratios and their range.
+back to back, each taken as the best of its timed blocks (a burst of load elsewhere on the
+machine then spoils a block, not the figure); the report gives the median of those ratios over
+the rounds, and their range.
 """
 
 from __future__ import annotations
@@ -34,14 +36,14 @@ def _why_not(recs: list[dict[str, Any]]) -> str:
 
 
 def step_times(recs: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """Best and median seconds per step over every timed block of every round, and per-round medians."""
+    """Best and median seconds per step over every timed block of every round, and each round's best."""
     results = _ok(recs)
     if not results:
         return None
     pooled = [t for r in results for t in r["blocks"]]
     gc_share = [r["gc_per_step"] for r in results if "gc_per_step" in r]
     return {"best": min(pooled), "median": statistics.median(pooled),
-            "rounds": [statistics.median(r["blocks"]) for r in results],
+            "rounds": [min(r["blocks"]) for r in results],
             "gc": statistics.median(gc_share) if gc_share else None}
 
 

@@ -6,8 +6,8 @@
 
 Every workload runs on each engine in its own fresh interpreter (`demos.bench_workloads`), with
 the garbage collector in its default state. Rounds alternate the engines' order, and the
-speed-up over micrograd is the median of per-round ratios: the two engines ran back to back in
-the same round, so a burst of load elsewhere on the machine hits both. Workloads:
+speed-up over micrograd is the median over rounds of the ratio of the two engines' best timed
+blocks in that round (they ran back to back). Workloads:
 
 - xor-step          one training step of 2-4-1 on the 4 XOR rows (relu, linear out, MSE)
 - xor-step-sigmoid  the same with sigmoid layers (micrograd 0.1.0 has no sigmoid)
