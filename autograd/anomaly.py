@@ -89,7 +89,7 @@ _reported: set[int] = set()
 
 
 def check_gradients(root: Value, node: Value, children: tuple[Value, ...], grads: dict) -> None:
-    """Called by `backpropagate` after each node passes its gradient on to its children."""
+    """Called by `chain_rule` after each node passes its gradient on to its children."""
     if node is root:  # the first node of every pass: start afresh
         _reported.clear()
     upstream = grads[node]

@@ -20,17 +20,26 @@ def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> 
         (d2y,) = grad(dy, [x], create_graph=True)    # 6x = 18
         (d3y,) = grad(d2y, [x])                      # 6
 
-    An input the output does not depend on gets 0.
+    An input the output does not depend on gets 0. ``create_graph=True`` records the gradient
+    graph even inside `no_grad()`: asking for it is asking for a graph.
     """
     if not isinstance(output, Value):
         raise TypeError(f"grad: output must be a Value, got {type(output).__name__}")
+    if isinstance(inputs, Value):
+        raise TypeError("grad: inputs must be a list of Values, got a single Value; write "
+                        "grad(output, [x]) and unpack: (dx,) = grad(output, [x])")
     inputs = list(inputs)
     for i, x in enumerate(inputs):
         if not isinstance(x, Value):
             raise TypeError(f"grad: inputs[{i}] must be a Value (the node to differentiate "
                             f"with respect to), got {type(x).__name__} {x!r:.40}")
     seed = _leaf(1.0) if create_graph else 1.0
-    grads = backpropagate(output, seed, create_graph=create_graph)
+    recording = SWITCHES.grad_enabled
+    SWITCHES.grad_enabled = recording or create_graph
+    try:
+        grads = backpropagate(output, seed, create_graph=create_graph)
+    finally:
+        SWITCHES.grad_enabled = recording
     result = []
     for x in inputs:
         g = grads.get(x, 0.0)

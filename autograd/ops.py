@@ -119,7 +119,7 @@ def _pow_method(self: Value, exponent: Any) -> Value:
     power = _POWERS.get(exponent) if cacheable else None
     if power is None:
         power = _as_method(POW.bind(p=_to_float(exponent, "**: exponent")))
-        if cacheable:
+        if cacheable and len(_POWERS) < 256:  # x ** random(): do not keep every exponent
             _POWERS[exponent] = power
     return power(self)
 

@@ -140,7 +140,7 @@ def _steps(root: Value) -> Iterator[Step]:
     names = node_names(order)
     total = sum(1 for node in order if node.children)
     # Leaves accumulate: grad = (grad before the pass) + (this pass's sum), added up in the same
-    # order as backpropagate() so the final floats are identical, not merely close.
+    # order as chain_rule() so the final floats are identical, not merely close.
     before = {node: node.grad for node in order if not node.children}
     for node in order:
         if node.children:

@@ -15,6 +15,7 @@ The table of built-in ops lives in `ops.py`; it uses exactly the public `defop` 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from functools import partial
 from numbers import Real
@@ -138,10 +139,10 @@ class Op:
             shown = ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
                               for k, v in merged.items())
             expr, formulas = family.expr, family.formulas
-            for k, v in merged.items():
-                expr = expr.replace(k, f"{v:g}" if isinstance(v, float) else str(v))
-                formulas = tuple(f.replace(k, f"{v:g}" if isinstance(v, float) else str(v))
-                                 for f in formulas)
+            for k, v in merged.items():  # whole words only: p in "exp(p·x)" but not the p of exp
+                word, text = re.compile(rf"(?<!\w){re.escape(k)}(?!\w)"), _format_param(v)
+                expr = word.sub(text, expr)
+                formulas = tuple(word.sub(text, f) for f in formulas)
             bound = Op(
                 family.name, partial(family.forward, **merged), partial(family.local, **merged),
                 args=family.args, variadic=family.variadic,
@@ -149,7 +150,8 @@ class Op:
                 domain=family.domain, doc=family.doc, params=merged, family=family,
                 margin=partial(family.margin, **merged) if family.margin else None,
             )
-            family._bound[key] = bound
+            if len(family._bound) < _MAX_BOUND:  # x ** random(): do not keep every exponent
+                family._bound[key] = bound
         return bound
 
     def __call__(self, *inputs: Any, **params: Any) -> Any:
@@ -185,6 +187,13 @@ def _check_params(family: Op, params: dict[str, Any]) -> None:
             except TypeError:
                 raise TypeError(f"{family.name}: parameter {k} must be hashable (a number or a "
                                 f"string), got {type(v).__name__} {v!r:.40}") from None
+
+
+_MAX_BOUND = 256  # bound members kept per op family
+
+
+def _format_param(v: Any) -> str:
+    return f"{v:g}" if isinstance(v, float) else str(v)
 
 
 def _format_symbol(symbol: str, params: dict[str, Any], shown: str) -> str:
@@ -235,17 +244,24 @@ def defop(
         raise ValueError(f"defop: an op named {name!r} exists already; pick another name "
                          f"or pass replace=True")
     op = Op(name, forward, local, **details)
+    # Check every method name before anything is registered, so a failed call leaves no trace.
+    for attr in (method, rmethod):
+        owner = _INSTALLED.get(attr) if attr else None
+        if attr and (owner if owner is not None else hasattr(Value, attr)) and owner != name \
+                and not replace:
+            taken = f"op {owner!r}'s method" if owner else "an attribute"
+            raise ValueError(f"defop({name!r}): Value.{attr} is {taken} already; pick another "
+                             f"method name or pass replace=True")
     REGISTRY[name] = op
     for attr, reflected in ((method, False), (rmethod, True)):
         if attr:
-            if hasattr(Value, attr) and attr not in _INSTALLED and not replace:
-                raise ValueError(f"defop({name!r}): Value already has an attribute {attr!r}")
             setattr(Value, attr, _as_method(op, reflected))
-            _INSTALLED.add(attr)
+            _INSTALLED[attr] = name
     return op
 
 
-_INSTALLED: set[str] = set()
+#: Value method name -> the op that installed it (so one op cannot silently take another's).
+_INSTALLED: dict[str, str] = {}
 _MISSING: Any = object()  # "no operand given", so that v.__add__() reports a missing input
 
 
@@ -614,11 +630,18 @@ def topological_order(root: Value) -> list[Value]:
 
 
 def local_derivatives(node: Value, create_graph: bool = False) -> tuple:
-    """∂node/∂child for each child, from the op table: floats, or `Value`s when `create_graph`."""
-    op = node._op
-    if create_graph:
-        return op.local(*node.children, node)
-    return op.local(*[c.data for c in node.children], node.data)
+    """∂node/∂child for each child, from the op table: floats, or `Value`s when `create_graph`.
+
+    A rule that gives a different number of derivatives than the node has inputs is refused here
+    (a `zip` would silently drop the missing ones). Nodes with one to three inputs on a plain pass
+    are checked by the unpacking in `chain_rule` instead.
+    """
+    op, children = node._op, node.children
+    ds = op.local(*children, node) if create_graph else op.local(*[c.data for c in children], node.data)
+    if not isinstance(ds, (tuple, list)) or len(ds) != len(children):
+        raise TypeError(f"{op.name}'s local rule returned {ds!r:.60}; it must return a tuple with one "
+                        f"derivative per input ({len(children)})")
+    return ds
 
 
 def chain_rule(root: Value, order: list[Value], create_graph: bool = False) -> None:
@@ -663,8 +686,7 @@ def chain_rule(root: Value, order: list[Value], create_graph: bool = False) -> N
                 b.grad += g * db
                 c.grad += g * dc
             else:
-                ds = local(*children, node) if create_graph else local(*[c.data for c in children],
-                                                                       node.data)
+                ds = local_derivatives(node, create_graph)
                 for child, d in zip(children, ds):
                     child.grad += g * d
             if anomaly is not None:

@@ -74,13 +74,14 @@ def plot(model: MLP, X: np.ndarray, y: np.ndarray, acc: float, name: str = "moon
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m demos.moons", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--steps", type=positive_int, default=100, help="training steps (100)")
-    parser.add_argument("--points", type=positive_int, default=100, help="number of points (100)")
+    parser.add_argument("--steps", type=positive_int, help="training steps (100; --quick: 60)")
+    parser.add_argument("--points", type=positive_int, help="number of points (100; --quick: 40)")
     parser.add_argument("--seed", type=int, default=1, help="seed of the initial weights (1)")
     parser.add_argument("--data-seed", type=int, default=1, help="seed of the moons' noise (1)")
     parser.add_argument("--quick", action="store_true", help="40 points and 60 steps, for tests")
     args = parser.parse_args(argv)
-    steps, points = (60, 40) if args.quick else (args.steps, args.points)
+    steps = args.steps or (60 if args.quick else 100)  # explicit flags win over --quick
+    points = args.points or (40 if args.quick else 100)
     if points < 2:
         parser.error(f"--points must be at least 2 (one per moon), got {points}")
 

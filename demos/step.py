@@ -109,7 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.html:
         try:
             path = write_stepper_html(root, args.html, title=f"Backward pass of {args.expression}")
-        except (GraphvizNotFound, ValueError) as err:
+        except (GraphvizNotFound, ValueError, ArithmeticError) as err:
             print(f"error: {err}", file=sys.stderr)
             return 1
         print(f"wrote {path}: {sum(1 for n in order if n.children)} steps; open it in a browser")

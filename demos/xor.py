@@ -17,9 +17,10 @@ import sys
 from collections.abc import Sequence
 
 from demos import common
-from demos.common import Progress, positive_float, positive_int, pyplot, save_figure
+from demos.common import positive_float, positive_int, pyplot, save_figure
 from demos.presets import PRESETS, plateau_exit, plot_run, report, run_preset
-from nn import MLP, SGD, mse
+from demos.training import fit
+from nn import MLP, mse
 from nn.data import XOR_X, XOR_Y
 
 X = XOR_X
@@ -31,20 +32,8 @@ def train(steps: int = 10_000, lr: float = 2.0, hidden: int = 4, seed: int = 42,
     """Full-batch gradient descent on the four XOR rows; returns the model and the loss per step."""
     model = MLP(2, [hidden, 1], activation="sigmoid", output_activation="sigmoid",
                 init="normal", init_scale=0.5, seed=seed)
-    opt = SGD(model.parameters(), lr=lr)
-    losses: list[float] = []
-    progress = Progress(steps, label)
-    for step in range(1, steps + 1):
-        loss = mse([model(x) for x in X], Y)
-        opt.zero_grad()
-        loss.backward()  # the generic backward pass: every gradient from one call
-        opt.step()
-        losses.append(loss.data)
-        progress.update(step, loss.data)
-        if verbose and (step == 1 or step % report_every == 0 or step == steps):
-            progress.close()
-            print(f"step {step:>6}  loss {loss.data:.6f}")
-    progress.close()
+    losses = fit(model, lambda: mse([model(x) for x in X], Y), lr, steps, label=label,
+                 report_every=report_every if verbose else 0)
     return model, losses
 
 
@@ -153,7 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                          f"layer sizes ({PRESETS[args.preset].describe().split()[0]})")
         return run_one_preset(args.preset, args.steps, args.seed, args.lr, args.quick)
 
-    steps = 2000 if args.quick else (args.steps or 10_000)
+    steps = args.steps or (2000 if args.quick else 10_000)  # an explicit --steps wins over --quick
     lr, hidden = args.lr or 2.0, args.hidden or 4
     seed = 42 if args.seed is None else args.seed
     print(f"XOR: 2-{hidden}-1 sigmoid network, MSE, lr {lr:g}, seed {seed}, {steps} steps")

@@ -43,6 +43,10 @@ UNARY = [
     ("5*x", lambda v: 5 * v, lambda x: 5 * x, lambda x: 5.0, [0.5, -2.0]),
     ("x+7", lambda v: 7 + v + 0, lambda x: x + 7, lambda x: 1.0, [0.5, -2.0]),
     ("softplus", lambda v: v.softplus(), lambda x: math.log1p(math.exp(x)), sig, [-3.0, 0.0, 2.0]),
+    ("log_sigmoid", lambda v: v.log_sigmoid(), lambda x: math.log(sig(x)), lambda x: 1 - sig(x),
+     [-4.0, 0.0, 2.5]),
+    ("clamp[-1,2]", lambda v: v.clamp(lo=-1.0, hi=2.0), lambda x: min(max(x, -1.0), 2.0),
+     lambda x: float(-1.0 <= x <= 2.0), [-3.0, -0.5, 1.0, 5.0]),
 ]
 
 

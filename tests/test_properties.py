@@ -114,8 +114,6 @@ def test_grad_leaves_dot_grad_untouched(expr):
 
 @given(expressions())
 def test_backward_steps_end_in_the_grads_of_backward(expr):
-    pytest.importorskip("autograd.stepper", reason="backward_steps() is not part of the engine yet")
-
     def graph() -> list[Value]:
         leaves = [Value(x) for x in expr.leaves]
         for leaf in leaves:
