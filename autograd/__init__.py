@@ -4,9 +4,10 @@ from . import ops
 from .anomaly import AnomalyError, AnomalyWarning, detect_anomaly
 from .functional import grad, no_grad
 from .gradcheck import GradcheckResult, check_op, gradcheck, gradgradcheck
+from .op import REGISTRY, Op, defop
 from .ops import sum_values
 from .parse import ParseError, parse_expression
-from .value import REGISTRY, Op, Value, apply, defop, topological_order
+from .value import Value, apply, topological_order
 from .viz import draw_dot, render
 
 __all__ = [

@@ -17,7 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .value import SWITCHES, Op, Value, describe, topological_order
+from .op import Op
+from .value import SWITCHES, Value, describe, topological_order
 
 
 class AnomalyError(FloatingPointError):

@@ -29,7 +29,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .functional import grad
-from .value import SWITCHES, Op, Value, _to_float, apply, topological_order
+from .op import Op
+from .value import SWITCHES, Value, _to_float, apply, topological_order
 
 # What a forward rule or a local rule raises outside its domain (our messages keep these types).
 _DOMAIN_ERRORS = (ArithmeticError, ValueError)

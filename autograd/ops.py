@@ -16,7 +16,8 @@ import operator
 from collections.abc import Iterable
 from typing import Any
 
-from .value import Value, _as_method, _to_float, apply, defop, lift
+from .op import _as_method, defop
+from .value import Value, _to_float, apply, lift
 
 
 def _power(x: float, p: float) -> float:

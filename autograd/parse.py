@@ -20,7 +20,8 @@ from collections.abc import Mapping
 from typing import Any, NoReturn
 
 from . import ops
-from .value import Op, Value, _to_float
+from .op import Op
+from .value import Value, _to_float
 
 #: The functions an expression may call: name → op of the op table (one argument each).
 FUNCTIONS: dict[str, Op] = {
