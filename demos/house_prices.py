@@ -91,13 +91,13 @@ def plot(result: Fit, name: str = "house_prices.png") -> str | None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m demos.house_prices",
                                      description=__doc__.split("\n\n")[0])
-    parser.add_argument("--steps", type=positive_int, default=100, help="gradient-descent steps (100)")
+    parser.add_argument("--steps", type=positive_int, help="gradient-descent steps (100; --quick: 50)")
     parser.add_argument("--lr", type=positive_float, default=0.1,
                         help="learning rate on the standardised data (0.1)")
     parser.add_argument("--seed", type=int, default=2, help="seed of the initial weight (2)")
     parser.add_argument("--quick", action="store_true", help="50 steps, for tests")
     args = parser.parse_args(argv)
-    steps = 50 if args.quick else args.steps
+    steps = args.steps or (50 if args.quick else 100)  # an explicit --steps wins over --quick
 
     sizes, _ = houses()
     print(f"House prices: {len(sizes)} houses, one linear neuron, MSE on standardised size and "

@@ -116,7 +116,7 @@ def plot(result: Result, name: str = "linear_collapse.png") -> str | None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m demos.linear_collapse",
                                      description=__doc__.split("\n\n")[0])
-    parser.add_argument("--steps", type=positive_int, default=5_000, help="steps per network (5000)")
+    parser.add_argument("--steps", type=positive_int, help="steps per network (5000; --quick: 2000)")
     parser.add_argument("--lr-linear", type=positive_float, default=0.02,
                         help="learning rate of the linear net (0.02)")
     parser.add_argument("--lr-sigmoid", type=positive_float, default=2.0,
@@ -124,7 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=42, help="seed of the shared initial weights (42)")
     parser.add_argument("--quick", action="store_true", help="2000 steps, for tests")
     args = parser.parse_args(argv)
-    steps = 2000 if args.quick else args.steps
+    steps = args.steps or (2000 if args.quick else 5_000)  # an explicit --steps wins over --quick
 
     print(f"Linear collapse: 2-4-4-1 without activations vs with sigmoids, XOR, MSE, "
           f"lr {args.lr_linear:g} / {args.lr_sigmoid:g}, {steps} steps, seed {args.seed}")

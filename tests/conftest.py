@@ -1,7 +1,9 @@
 """Hypothesis profiles: `ci` is deterministic and thorough; `dev` is quick for the edit-test loop."""
 
 import os
+import shutil
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(
@@ -10,3 +12,12 @@ settings.register_profile(
 )
 settings.register_profile("dev", max_examples=60, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+
+
+@pytest.fixture
+def needs_dot() -> None:
+    """Graphviz's `dot` program: a skip on a workstation without it, a failure in CI (which installs it)."""
+    if shutil.which("dot") is None:
+        if os.environ.get("CI"):
+            pytest.fail("Graphviz's dot is missing; CI must install graphviz")
+        pytest.skip("Graphviz's dot is not installed")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -193,12 +192,6 @@ def test_the_html_page_holds_one_frame_per_step(needs_dot):
         stepper_html(Value(1.0))
 
 
-@pytest.fixture
-def needs_dot():
-    if shutil.which("dot") is None:
-        if os.environ.get("CI"):
-            pytest.fail("Graphviz's dot is missing; CI must install graphviz")
-        pytest.skip("Graphviz's dot is not installed")
 
 
 # --- the command line ---------------------------------------------------------------------------

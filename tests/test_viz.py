@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import stat
 
 import pytest
@@ -14,14 +12,6 @@ from autograd import Value, draw_dot, parse_expression, render, sum_values
 from autograd.viz import HIGHLIGHT, GraphTooLarge, GraphvizNotFound, assign_groups, parameter_group
 from demos.xor_pictures import write_pictures
 from nn import MLP, mse
-
-
-@pytest.fixture
-def needs_dot():
-    if shutil.which("dot") is None:
-        if os.environ.get("CI"):
-            pytest.fail("Graphviz's dot is missing; CI must install graphviz")
-        pytest.skip("Graphviz's dot is not installed")
 
 
 def statements(dot) -> tuple[dict[str, str], list[tuple[str, str]]]:
