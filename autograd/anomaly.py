@@ -65,7 +65,7 @@ def _signal(message: str) -> None:
 
 
 def _inputs(op: Op, children: tuple[Value, ...]) -> str:
-    names = op.args if not op.variadic else tuple(f"x{i}" for i in range(len(children)))
+    names = op.arg_names(len(children))
     return ", ".join(f"{n} = {describe(c)}" for n, c in zip(names, children))
 
 
@@ -98,7 +98,7 @@ def check_gradients(root: Value, node: Value, children: tuple[Value, ...], grads
     if not math.isfinite(upstream):
         return  # reported at the node where it started (or the seed was not finite)
     op = node._op
-    names = op.args if not op.variadic else tuple(f"x{i}" for i in range(len(children)))
+    names = op.arg_names(len(children))
     forward_ok = math.isfinite(node.data) and all(math.isfinite(c.data) for c in children)
     if not forward_ok and SWITCHES.anomaly == "warn":
         return  # NaN/inf already in the forward pass: reported there, when it was made

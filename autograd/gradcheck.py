@@ -195,10 +195,6 @@ def _judge(name: str, phi: Callable[[float], float], x: float, fx: float, analyt
 # ----------------------------------------------------------------------------------------------
 
 
-def _names(op: Op, n: int) -> tuple[str, ...]:
-    return tuple(f"x{i}" for i in range(n)) if op.variadic else op.args
-
-
 def _title(op: Op) -> str:
     params = ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
                        for k, v in op.params.items())
@@ -232,7 +228,7 @@ def check_op(op: Op, inputs: Sequence[float], *, order: int = 1, eps: float = 1e
 
 def _check_op(op: Op, xs: list[float], order: int, eps: float, atol: float,
               rtol: float) -> GradcheckResult:
-    names = _names(op, len(xs))
+    names = op.arg_names(len(xs))
     subject = f"{_title(op)} at " + ", ".join(f"{n} = {v:g}" for n, v in zip(names, xs))
     out = op.forward(*xs)
 

@@ -92,6 +92,10 @@ class Op:
         """Number of inputs, or None for a variadic op such as `sum`."""
         return None if self.variadic else len(self.args)
 
+    def arg_names(self, n: int) -> tuple[str, ...]:
+        """The names of `n` inputs in messages: `args`, or ``x0, x1, …`` for a variadic op."""
+        return tuple(f"x{i}" for i in range(n)) if self.variadic else self.args
+
     def bind(self, **params: Any) -> Op:
         """The member of this op family with the given parameters (``POW.bind(p=2.0)``)."""
         family = self.family or self

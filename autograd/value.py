@@ -278,7 +278,7 @@ def describe(node: Value) -> str:
 
 
 def _domain_message(op: Op, children: tuple[Value, ...], err: Exception) -> str:
-    names = op.args if not op.variadic else tuple(f"x{i}" for i in range(len(children)))
+    names = op.arg_names(len(children))
     given = ", ".join(f"{n} = {describe(c)}" for n, c in zip(names, children))
     detail = str(err)
     if isinstance(err, OverflowError):
@@ -475,7 +475,7 @@ def _backward_error(root: Value, node: Value, err: Exception) -> Exception:
     from .anomaly import path_from_root
 
     op, children = node._op, node.children
-    names = op.args if not op.variadic else tuple(f"x{i}" for i in range(len(children)))
+    names = op.arg_names(len(children))
     given = ", ".join(f"{n} = {describe(c)}" for n, c in zip(names, children))
     where = f"backward through {op.name}({given})" + (f" [node {node.label!r}]" if node.label else "")
     path = f"Path from the root: {path_from_root(root, node)}."

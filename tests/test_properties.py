@@ -46,9 +46,12 @@ def backprop(expr: Expr, xs: Sequence[float]) -> tuple[float, list[float]]:
 
 def assert_close(got: Sequence[float], want: Sequence[float], scale: float, what: str,
                  rtol: float = 1e-6) -> None:
-    """Every entry within rtol of the scale of the whole vector (|error| ≤ rtol·(1 + scale))."""
+    """Every entry within rtol of itself, plus a rounding floor from the scale of the whole vector:
+    |error| ≤ rtol·(1 + |expected|) + 1e-8·scale (central differences lose digits in proportion to
+    the size of f, not of the entry)."""
     for i, (g, w) in enumerate(zip(got, want)):
-        assert abs(g - w) <= rtol * (1.0 + scale), f"{what}[{i}]: engine {g!r}, expected {w!r}"
+        assert abs(g - w) <= rtol * (1.0 + abs(w)) + 1e-8 * scale, (
+            f"{what}[{i}]: engine {g!r}, expected {w!r}")
 
 
 def check_first_derivatives(expr: Expr) -> None:
