@@ -22,6 +22,7 @@ which op is wrong, and at which input.
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -324,8 +325,22 @@ def gradcheck(f: Callable[..., Value], inputs: Sequence[float] | float, *, eps: 
     """
     xs = _numbers(inputs)
     _check_settings("gradcheck", eps, atol, rtol, order)
+    _check_takes(f, len(xs))
     with _recording():
         return _gradcheck(f, xs, eps, atol, rtol, order)
+
+
+def _check_takes(f: Callable[..., Value], n: int) -> None:
+    """f must accept one Value per input: say so plainly instead of Python's bare arity error."""
+    try:
+        signature = inspect.signature(f)
+    except (TypeError, ValueError):  # a builtin or C function: no signature to check
+        return
+    try:
+        signature.bind(*range(n))
+    except TypeError:
+        raise TypeError(f"gradcheck: f{signature} cannot take {n} input(s) — f gets one Value per "
+                        f"number in `inputs` ({n} given); make the two agree") from None
 
 
 def _gradcheck(f: Callable[..., Value], xs: list[float], eps: float, atol: float, rtol: float,

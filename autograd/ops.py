@@ -241,8 +241,9 @@ LOG_SIGMOID = defop(
 
 
 def _clamp(x: float, lo: float, hi: float) -> float:
-    if lo > hi:  # one comparison; an empty interval is a mistake, not something to silently cut
-        raise ValueError(f"lo = {lo:g} is above hi = {hi:g}; call clamp(lo=..., hi=...) with lo ≤ hi")
+    if not lo <= hi:  # an empty interval (or a NaN bound) is a mistake, not something to silently cut
+        raise ValueError(f"the interval [lo = {lo:g}, hi = {hi:g}] is empty or not a number; call "
+                         f"clamp(lo=..., hi=...) with numbers lo ≤ hi")
     return lo if x < lo else hi if x > hi else x
 
 

@@ -139,7 +139,7 @@ DOMAIN = [
      ["sin(x = 't' (= inf))", "no value at ±inf"]),
     ("cos -inf", lambda: Value(-math.inf).cos(), ValueError, ["cos(x = -inf)", "no value at ±inf"]),
     ("clamp lo > hi", lambda: Value(0.5).clamp(lo=2.0, hi=1.0), ValueError,
-     ["clamp(x = 0.5)", "lo = 2 is above hi = 1"]),
+     ["clamp(x = 0.5)", "[lo = 2, hi = 1] is empty"]),
     ("log of a sigmoid that is 0", lambda: Value(-800.0, label="z").sigmoid().log(), ValueError,
      ["log(x = 0)", "z.log_sigmoid()"]),
     ("log(1 - sigmoid) that is 0", lambda: (1 - Value(800.0).sigmoid()).log(), ValueError,
@@ -397,3 +397,9 @@ def test_bce_clamps_other_predictions_into_eps_and_documents_the_zero_gradient()
     assert q.grad == pytest.approx(-4.0, rel=1e-12)
     with pytest.raises(ValueError, match="eps = 0 must be a small positive number"):
         bce(Value(0.5), 1.0, eps=0)
+
+
+def test_clamp_refuses_an_empty_or_nan_interval():
+    for lo, hi in [(2.0, 1.0), (float("nan"), 1.0), (0.0, float("nan"))]:
+        with pytest.raises(ValueError, match="empty or not a number"):
+            Value(0.5).clamp(lo=lo, hi=hi)

@@ -242,3 +242,8 @@ def test_the_readme_examples_print_what_the_readme_shows():
                          text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     assert run.stdout == "".join(shown)
+
+
+def test_an_f_that_cannot_take_the_inputs_is_named_plainly():
+    with pytest.raises(TypeError, match=r"f\(a\) cannot take 2 input\(s\)"):
+        gradcheck(lambda a: a, [1.0, 2.0])
