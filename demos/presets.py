@@ -246,7 +246,7 @@ def prediction_rows(run: PresetRun) -> str:
              f"  {head} | target |   engine   | reference  | |difference|",
              "  " + "-" * (3 * X.shape[1] - 1) + "-+--------+------------+------------+-------------"]
     for x, y, e, r in zip(X, Y, engine, reference):
-        cells = "  ".join(f"{v:g}" for v in x)
+        cells = " ".join(f"{v:>2g}" for v in x)  # under the two-character x1 x2 … headings
         lines.append(f"  {cells} |   {y:g}    |  {e:.6f}  |  {r:.6f}  | {abs(e - r):.1e}")
     return "\n".join(lines)
 
