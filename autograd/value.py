@@ -19,7 +19,10 @@ from numbers import Real
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from .op import Op
+    from .stepper import Step
 
 Number = float | int
 
@@ -184,7 +187,7 @@ class Value:
         for node in topological_order(self):
             node.grad = 0.0
 
-    def backward_steps(self):
+    def backward_steps(self) -> Iterator[Step]:
         """Run the backward pass one node at a time, yielding a `Step` record per node.
 
         Exhausting the generator leaves the same ``.grad`` values as `backward()`. See `stepper.py`.
