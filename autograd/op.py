@@ -13,7 +13,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from .value import Value, _check_arity, _domain_message, _record, _to_float, apply, describe, lift
+from .value import Value, _check_arity, _record, _to_float, apply, forward_error, lift
 
 
 class Op:
@@ -139,12 +139,9 @@ class Op:
         try:
             return op.forward(*inputs)
         except (ValueError, ZeroDivisionError, OverflowError, TypeError) as err:
-            # Same messages as on Values: name the op and the numbers (a non-number: TypeError here).
+            # The same messages as on Values (a non-number among the inputs: lift says so).
             children = tuple(lift(x, op) for x in inputs)
-            if isinstance(err, TypeError):
-                given = ", ".join(describe(c) for c in children)
-                raise TypeError(f"{op.name}: its forward rule failed on ({given}): {err}") from err
-            raise type(err)(_domain_message(op, children, err)) from None
+            raise forward_error(op, children, err) from (err if isinstance(err, TypeError) else None)
 
     def __repr__(self) -> str:
         return f"Op({self.name!r}, expr={self.expr!r})"

@@ -243,13 +243,22 @@ def apply(op: Op, *inputs: Any) -> Value:
             break
     try:
         out = op.forward(*[c.data for c in children])
-    except (ValueError, ZeroDivisionError, OverflowError) as err:
-        raise type(err)(_domain_message(op, children, err)) from None
-    except TypeError as err:
+    except (ValueError, ZeroDivisionError, OverflowError, TypeError) as err:
         _check_arity(op, inputs)
-        given = ", ".join(describe(c) for c in children)
-        raise TypeError(f"{op.name}: its forward rule failed on ({given}): {err}") from err
+        raise forward_error(op, children, err) from (err if isinstance(err, TypeError) else None)
     return _record(op, out, children)
+
+
+def forward_error(op: Op, children: tuple[Value, ...], err: Exception) -> Exception:
+    """The exception for a forward rule that failed on `children`: the op and the numbers named.
+
+    A domain error keeps its type (ValueError, ZeroDivisionError, OverflowError) with a message
+    for people; a TypeError means the rule itself could not run on these inputs.
+    """
+    if isinstance(err, TypeError):
+        given = ", ".join(describe(c) for c in children)
+        return TypeError(f"{op.name}: its forward rule failed on ({given}): {err}")
+    return type(err)(_domain_message(op, children, err))
 
 
 def _record(op: Op, out: float, children: tuple[Value, ...]) -> Value:
