@@ -13,7 +13,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from .value import Value, _check_arity, _record, _to_float, apply, forward_error, lift
+from .value import Value, _check_arity, _leaf, _record, _to_float, apply, forward_error, lift
 
 
 class Op:
@@ -250,8 +250,8 @@ def _as_method(op: Op, reflected: bool = False) -> Callable[..., Value]:
     if reflected:  # 2 - v: the number is the first input
 
         def method(self: Value, other: Any) -> Value:
-            if other.__class__ is not Value:
-                other = lift(other, op)
+            if other.__class__ is not Value:  # a number: a constant leaf (floats need no checks)
+                other = _leaf(other) if other.__class__ is float else lift(other, op)
             try:
                 out = forward(other.data, self.data)
             except Exception:
@@ -280,8 +280,8 @@ def _as_method(op: Op, reflected: bool = False) -> Callable[..., Value]:
         def method(self: Value, other: Any = _MISSING, *more: Any) -> Value:
             if more or other is _MISSING:
                 return apply(op, self, *(() if other is _MISSING else (other,)), *more)
-            if other.__class__ is not Value:
-                other = lift(other, op)
+            if other.__class__ is not Value:  # a number: a constant leaf (floats need no checks)
+                other = _leaf(other) if other.__class__ is float else lift(other, op)
             try:
                 out = forward(self.data, other.data)
             except Exception:

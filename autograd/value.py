@@ -237,12 +237,16 @@ def apply(op: Op, *inputs: Any) -> Value:
     re-raised with the op, the offending values and their labels named.
     """
     children = inputs  # the argument tuple itself, unless a plain number has to become a leaf
+    numbers: list[float] = []  # gathered in the same loop that checks the inputs: one pass
+    take = numbers.append
     for x in inputs:
         if x.__class__ is not Value:
             children = tuple([x if x.__class__ is Value else lift(x, op) for x in inputs])
+            numbers = [c.data for c in children]
             break
+        take(x.data)
     try:
-        out = op.forward(*[c.data for c in children])
+        out = op.forward(*numbers)
     except (ValueError, ZeroDivisionError, OverflowError, TypeError) as err:
         _check_arity(op, inputs)
         raise forward_error(op, children, err) from (err if isinstance(err, TypeError) else None)

@@ -19,6 +19,8 @@ Preds = Value | float | Sequence[Value | float]
 
 def _as_list(name: str, what: str, x: Any) -> list:
     """One number (or `Value`) or a sequence of them, as a list; anything else is a TypeError."""
+    if x.__class__ is list:  # the usual case, checked first: the ABC checks below are slow
+        return x
     if isinstance(x, (Value, Real)) or getattr(x, "ndim", None) == 0:
         return [x]
     if isinstance(x, (str, bytes, dict)) or not isinstance(x, Iterable):
@@ -36,10 +38,12 @@ def _pairs(name: str, preds: Preds, targets: Any) -> tuple[list[Value], list[flo
         raise ValueError(f"{name}: no predictions given")
     ps = [p if isinstance(p, Value) else Value(_to_float(p, f"{name}: prediction {i}"))
           for i, p in enumerate(preds)]
-    ts = [_to_float(t, f"{name}: target {i}") for i, t in enumerate(targets)]
-    for i, t in enumerate(ts):
-        if not math.isfinite(t):  # a NaN target turns the loss and every gradient into NaN
-            raise ValueError(f"{name}: target {i} is {t}; targets must be finite numbers")
+    ts = [t if t.__class__ is float else _to_float(t, f"{name}: target {i}")
+          for i, t in enumerate(targets)]
+    if not math.isfinite(sum(ts)):  # a NaN or ±inf among them makes the sum NaN or ±inf
+        for i, t in enumerate(ts):  # a NaN target turns the loss and every gradient into NaN
+            if not math.isfinite(t):
+                raise ValueError(f"{name}: target {i} is {t}; targets must be finite numbers")
     return ps, ts
 
 

@@ -56,6 +56,10 @@ class SGD(Optimizer):
 
     def step(self) -> None:
         lr, mu, v = self.lr, self.momentum, self.velocity
+        if not mu:  # plain gradient descent: v would be g itself, so skip keeping it
+            for p in self.parameters:
+                p.data -= lr * p.grad
+            return
         for i, p in enumerate(self.parameters):
             v[i] = mu * v[i] + p.grad
             p.data -= lr * v[i]

@@ -114,6 +114,29 @@ def test_sgd_momentum_and_adam_steps():
     assert q.data == pytest.approx(1.0 - 0.01, rel=1e-6)  # first Adam step moves by ~lr
 
 
+def test_plain_sgd_steps_by_the_current_gradient_only():
+    p = Value(1.0)
+    opt = SGD([p], lr=0.1)
+    for _ in range(2):
+        p.grad = 2.0
+        opt.step()  # no velocity: each step moves by lr·g = 0.2
+    assert p.data == pytest.approx(0.6)
+
+
+def test_loss_targets_are_checked_one_by_one_only_when_needed():
+    with pytest.raises(ValueError, match="mse: target 1 is inf"):
+        mse([Value(0.0), Value(0.0)], [0.0, math.inf])
+    with pytest.raises(ValueError, match="mse: target 0 is nan"):
+        mse([Value(0.0), Value(0.0)], (math.nan, 1.0))
+    # Finite targets whose sum overflows are fine: the loss is still computed.
+    big = [Value(1e308), Value(1e308)]
+    assert mse(big, [1e308, 1e308]).data == 0.0
+    # A list of predictions is used as given, not copied, and left unchanged.
+    preds = [Value(1.0), Value(3.0)]
+    assert mse(preds, [0, 1]).data == pytest.approx((1 + 4) / 2)
+    assert [p.data for p in preds] == [1.0, 3.0]
+
+
 def test_adam_minimises_a_quadratic():
     x = Value(5.0)
     opt = Adam([x], lr=0.1)
