@@ -16,8 +16,8 @@ import operator
 from collections.abc import Iterable
 from typing import Any
 
-from .op import _as_method, defop
-from .value import Value, _to_float, apply, lift
+from .op import Op, defop
+from .value import Value, _record, _to_float, apply, lift
 
 
 def _power(x: float, p: float) -> float:
@@ -117,16 +117,22 @@ def _pow_method(self: Value, exponent: Any) -> Value:
     if isinstance(exponent, Value):
         return apply(PVAL, self, exponent)
     cacheable = exponent.__class__ in (float, int) and exponent == exponent  # not NaN: NaN ≠ NaN
-    power = _POWERS.get(exponent) if cacheable else None
-    if power is None:
-        power = _as_method(POW.bind(p=_to_float(exponent, "**: exponent")))
+    bound = _POWERS.get(exponent) if cacheable else None
+    if bound is None:
+        p = _to_float(exponent, "**: exponent")
+        bound = (POW.bind(p=p), p)
         if cacheable and len(_POWERS) < 256:  # x ** random(): do not keep every exponent
-            _POWERS[exponent] = power
-    return power(self)
+            _POWERS[exponent] = bound
+    op, p = bound
+    try:  # the bound op's forward rule is _power(x, p): called directly, it skips partial()
+        out = _power(self.data, p)
+    except Exception:
+        return apply(op, self)  # raises the full error message
+    return _record(op, out, (self,))
 
 
-# p -> the method computing x ** p: `(p - t) ** 2` in a loss binds the op family once, not per call.
-_POWERS: dict[float, Any] = {}
+# p -> (the bound `**` op, p as a float): `(p - t) ** 2` in a loss binds the op family once.
+_POWERS: dict[float, tuple[Op, float]] = {}
 
 
 def _rpow_method(self: Value, base: Any) -> Value:
