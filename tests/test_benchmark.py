@@ -174,3 +174,33 @@ def test_moons_data_is_two_labelled_half_circles():
     radii = [math.hypot(a, b) for a, b in upper]
     assert sum(radii) / len(radii) == pytest.approx(1.0, abs=0.05)
     assert xs == moons(200)[0]  # seeded
+
+
+def test_gc_tax_counts_the_tracked_objects_each_chain_shape_makes(capsys):
+    # The README's account of the chain's GC bill rests on these counts: glassgrad makes six
+    # GC-tracked objects a step (2 nodes, 2 children tuples, 2 constant leaves), like its stand-in.
+    from demos import gc_tax
+
+    counts = {name: gc_tax.tracked_per_step(*variant) for name, variant in gc_tax.VARIANTS.items()}
+    expected = {"glassgrad": 6, "6 a step": 6, "4 a step": 4, "2 a step": 2}
+    assert counts == pytest.approx(expected, abs=0.01)  # + the chain's first node, over 1000 steps
+    assert gc_tax.main(["--steps", "20000"]) == 0
+    rows = capsys.readouterr().out.splitlines()[2:]
+    assert [row.split()[0] for row in rows] == ["glassgrad", "6", "4", "2"]
+    for row in rows:
+        *_, tracked, build, in_gc, full = row.split()
+        assert int(tracked) in (2, 4, 6) and float(build) > 0 and 0 <= float(in_gc) <= float(build)
+        assert int(full) >= 0
+
+
+def test_gc_tax_refuses_to_run_with_the_collector_off(capsys):
+    from demos import gc_tax
+
+    gc.disable()
+    try:
+        with pytest.raises(SystemExit) as exit_info:
+            gc_tax.main(["--steps", "10"])
+    finally:
+        gc.enable()
+    assert exit_info.value.code == 2
+    assert "garbage collector is off" in capsys.readouterr().err
