@@ -124,8 +124,8 @@ def _pow_method(self: Value, exponent: Any) -> Value:
         if cacheable and len(_POWERS) < 256:  # x ** random(): do not keep every exponent
             _POWERS[exponent] = bound
     op, p = bound
-    try:  # the bound op's forward rule is _power(x, p): called directly, it skips partial()
-        out = _power(self.data, p)
+    try:  # the bound op's forward rule, called with p directly rather than through its partial()
+        out = POW.forward(self.data, p)
     except Exception:
         return apply(op, self)  # raises the full error message
     return _record(op, out, (self,))

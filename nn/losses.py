@@ -18,7 +18,10 @@ Preds = Value | float | Sequence[Value | float]
 
 
 def _as_list(name: str, what: str, x: Any) -> list:
-    """One number (or `Value`) or a sequence of them, as a list; anything else is a TypeError."""
+    """One number (or `Value`) or a sequence of them, as a list; anything else is a TypeError.
+
+    A list is returned as it is, not copied: callers read it and never change it.
+    """
     if x.__class__ is list:  # the usual case, checked first: the ABC checks below are slow
         return x
     if isinstance(x, (Value, Real)) or getattr(x, "ndim", None) == 0:

@@ -6,6 +6,7 @@ import math
 import random
 from collections.abc import Sequence
 from numbers import Real
+from operator import mul
 from typing import Any
 
 from autograd import Value, apply
@@ -21,10 +22,6 @@ ACTIVATIONS: dict[str, Any] = {  # the op-table methods themselves: no extra cal
 }
 
 INITS = ("uniform", "normal", "xavier")
-
-# w·x as the op-table method itself: calling it directly skips Python's operator dispatch (which
-# would look up __mul__ and try __rmul__), and builds the same `*` node as ``w * x``.
-_MUL = Value.__mul__
 
 
 def _check_choice(what: str, value: str, choices: Sequence[str]) -> str:
@@ -126,8 +123,8 @@ class Neuron(Module):
         # One `sum` node over the products wᵢ·xᵢ (a `*` node each) and the bias: what
         # `sum_values` builds, without its argument handling, which a neuron does not need.
         if self.b is None:
-            return self._act(apply(SUM, *map(_MUL, self.w, x)))
-        return self._act(apply(SUM, *map(_MUL, self.w, x), self.b))
+            return self._act(apply(SUM, *map(mul, self.w, x)))
+        return self._act(apply(SUM, *map(mul, self.w, x), self.b))
 
     def parameters(self) -> list[Value]:
         return self.w + ([self.b] if self.b is not None else [])
@@ -184,7 +181,6 @@ class MLP(Module):
                        "output_activation": output_activation, "bias": bias, "init": init,
                        "init_scale": init_scale, "seed": seed}
         self.rng = random.Random(seed)
-        self.nin = nin
         sizes = [nin, *nouts]
         self.layers = [
             Layer(sizes[i], sizes[i + 1],
@@ -197,8 +193,9 @@ class MLP(Module):
         """The network's output for one input vector: a `Value`, or a list if the last layer has several."""
         if isinstance(x, (Value, int, float)):
             x = [x]
-        if len(x) != self.nin:
-            raise ValueError(f"MLP: expected {self.nin} inputs, got {len(x)}")
+        nin = len(self.layers[0].neurons[0].w)
+        if len(x) != nin:
+            raise ValueError(f"MLP: expected {nin} inputs, got {len(x)}")
         # Inputs become constant leaves once, not once per neuron that reads them.
         h: list[Value] = [_leaf(xi) if xi.__class__ is float else
                           xi if isinstance(xi, Value) else _leaf(_to_float(xi, "MLP input"))

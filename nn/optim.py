@@ -56,9 +56,10 @@ class SGD(Optimizer):
 
     def step(self) -> None:
         lr, mu, v = self.lr, self.momentum, self.velocity
-        if not mu:  # plain gradient descent: v would be g itself, so skip keeping it
-            for p in self.parameters:
-                p.data -= lr * p.grad
+        if not mu:  # plain gradient descent: v = g (and an old v of ±inf cannot make 0·inf = NaN)
+            for i, p in enumerate(self.parameters):
+                v[i] = g = p.grad
+                p.data -= lr * g
             return
         for i, p in enumerate(self.parameters):
             v[i] = mu * v[i] + p.grad

@@ -123,6 +123,52 @@ def test_plain_sgd_steps_by_the_current_gradient_only():
     assert p.data == pytest.approx(0.6)
 
 
+def test_sgd_follows_momentum_changed_between_steps():
+    p, mus = Value(0.0), [0.9, 0.9, 0.0, 0.0, 0.9]
+    opt = SGD([p], lr=0.1, momentum=mus[0])
+    v = x = 0.0
+    for mu in mus:  # v ← μ·v + g; p ← p − lr·v, with g = 1 every step
+        opt.momentum = mu
+        p.grad = 1.0
+        opt.step()
+        v = mu * v + 1.0
+        x -= 0.1 * v
+    assert p.data == pytest.approx(x) and opt.velocity == [pytest.approx(v)]
+
+
+def test_plain_sgd_recovers_after_an_infinite_gradient():
+    p = Value(0.0)
+    opt = SGD([p], lr=0.1)
+    p.grad = math.inf
+    opt.step()
+    p.data, p.grad = 1.0, 1.0  # the next gradient is finite: no 0·inf = NaN from the old velocity
+    opt.step()
+    assert p.data == pytest.approx(0.9)
+
+
+def test_a_replaced_multiplication_op_is_the_one_neurons_use():
+    from autograd import REGISTRY, defop
+    from autograd import op as op_module
+
+    saved = (Value.__mul__, Value.__rmul__, REGISTRY["*"], dict(op_module._INSTALLED))
+    calls = []
+
+    def counting_mul(a, b):
+        calls.append((a, b))
+        return a * b
+
+    try:
+        defop("*", counting_mul, lambda a, b, out: (b, a), args=("a", "b"),
+              method="__mul__", rmethod="__rmul__", replace=True)
+        MLP(2, [3, 1], seed=0)([1.0, 2.0])
+    finally:
+        Value.__mul__, Value.__rmul__, REGISTRY["*"] = saved[:3]
+        op_module._INSTALLED.clear()
+        op_module._INSTALLED.update(saved[3])
+    assert len(calls) == 2 * 3 + 3  # every product of both layers went through the new op
+    assert (Value(2.0) * 3.0).op_info is REGISTRY["*"]
+
+
 def test_loss_targets_are_checked_one_by_one_only_when_needed():
     with pytest.raises(ValueError, match="mse: target 1 is inf"):
         mse([Value(0.0), Value(0.0)], [0.0, math.inf])
