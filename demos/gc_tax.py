@@ -92,14 +92,14 @@ def tracked_per_step(start: Callable[[], Any], step: Callable[[Any], Any], steps
 def measure(start: Callable[[], Any], step: Callable[[Any], Any], steps: int) -> dict[str, float]:
     """Build `steps` chain steps with the GC on; the seconds, the GC's seconds, full collections."""
     gc.collect()
-    spent, full, began = 0.0, 0, [0.0]
+    spent, full, began = 0.0, 0, 0.0
 
     def watch(phase: str, info: dict[str, Any]) -> None:
-        nonlocal spent, full
+        nonlocal spent, full, began
         if phase == "start":
-            began[0] = time.perf_counter()
+            began = time.perf_counter()
         else:
-            spent += time.perf_counter() - began[0]
+            spent += time.perf_counter() - began
             full += info["generation"] == 2
 
     gc.callbacks.append(watch)
