@@ -122,6 +122,7 @@ DEMOS = {
     "demos.house_prices": (["train"], ["--steps", "--lr", "--seed", "--quick"]),
     "demos.linear_collapse": (["run"], ["--steps", "--lr-linear", "--lr-sigmoid", "--seed", "--quick"]),
     "demos.moons": (["two_moons"], ["--steps", "--points", "--seed", "--data-seed", "--quick"]),
+    "demos.gc_tax": (["measure"], ["--steps"]),
 }
 VALUES = ["0", "1", "-1", "3", "2.5", "-2.5", "1e-320", "1e309", "nan", "inf", "-inf", "abc", "",
           " ", "9" * 30, "0x10", "1_000", "٣", "\x00", "é", "--", "-", "true", "xor", "--quick"]
@@ -196,6 +197,7 @@ def test_fuzz_demo_flags_give_a_run_or_a_usage_error(module_name, data):
     ("demos.breaking_it", ["--seeds", "abc"], "argument --seeds: expected a whole number, got 'abc'"),
     ("demos.breaking_it", ["--seed", "9" * 5000], "argument --seed: invalid int value"),
     ("demos.linear_collapse", ["--lr-linear", "inf"], "expected a positive finite number, got inf"),
+    ("demos.gc_tax", ["--steps", "0"], "argument --steps: expected a number ≥ 1, got 0"),
     ("demos.step", ["x", "x=nan"], "x: expected a finite number, got 'nan'"),
     ("demos.step", ["x", "=3"], "expected name=number, got '=3'"),
 ])
