@@ -169,6 +169,14 @@ def test_a_replaced_multiplication_op_is_the_one_neurons_use():
     assert (Value(2.0) * 3.0).op_info is REGISTRY["*"]
 
 
+def test_mlp_reads_its_input_size_from_its_first_layer():
+    model = MLP(2, [4, 1], seed=0)
+    model.layers[0] = Layer(3, 4)  # swapped in after construction
+    assert isinstance(model([1.0, 2.0, 3.0]), Value)
+    with pytest.raises(ValueError, match="MLP: expected 3 inputs, got 2"):
+        model([1.0, 2.0])
+
+
 def test_loss_targets_are_checked_one_by_one_only_when_needed():
     with pytest.raises(ValueError, match="mse: target 1 is inf"):
         mse([Value(0.0), Value(0.0)], [0.0, math.inf])
