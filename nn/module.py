@@ -13,13 +13,17 @@ from autograd import Value, apply
 from autograd.ops import SUM
 from autograd.value import _leaf, _to_float
 
-#: activation name -> what it does to a neuron's pre-activation (a `Value`)
-ACTIVATIONS: dict[str, Any] = {  # the op-table methods themselves: no extra call per neuron
-    "sigmoid": Value.sigmoid,
-    "tanh": Value.tanh,
-    "relu": Value.relu,
-    "linear": lambda v: v,
+#: activation name -> the `Value` method a neuron applies to its pre-activation (None: linear)
+ACTIVATIONS: dict[str, str | None] = {
+    "sigmoid": "sigmoid",
+    "tanh": "tanh",
+    "relu": "relu",
+    "linear": None,
 }
+
+
+def _identity(v: Value) -> Value:
+    return v
 
 INITS = ("uniform", "normal", "xavier")
 
@@ -115,7 +119,10 @@ class Neuron(Module):
         self.w = [Value(_initial_weight(rng, init, init_scale, nin, nout_hint), label=f"{name}.w{i}")
                   for i in range(nin)]
         self.b = Value(0.0, label=f"{name}.b") if bias else None
-        self._act = ACTIVATIONS[activation]
+        # The op-table method itself, looked up when the neuron is made (so an op replaced with
+        # defop(..., replace=True) before then is the one used): no extra call per neuron.
+        method = ACTIVATIONS[activation]
+        self._act = getattr(Value, method) if method else _identity
 
     def __call__(self, x: Sequence[Any]) -> Value:
         if len(x) != len(self.w):

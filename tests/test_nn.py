@@ -169,6 +169,28 @@ def test_a_replaced_multiplication_op_is_the_one_neurons_use():
     assert (Value(2.0) * 3.0).op_info is REGISTRY["*"]
 
 
+def test_a_replaced_activation_op_is_the_one_new_neurons_use():
+    from autograd import REGISTRY, defop
+    from autograd import op as op_module
+    from autograd.ops import RELU
+
+    saved = (Value.relu, REGISTRY["relu"], dict(op_module._INSTALLED))
+    calls = []
+
+    def counting_relu(x):
+        calls.append(x)
+        return RELU.forward(x)
+
+    try:
+        defop("relu", counting_relu, RELU.local, method="relu", replace=True)
+        MLP(2, [3, 1], seed=0)([1.0, 2.0])
+    finally:
+        Value.relu, REGISTRY["relu"] = saved[:2]
+        op_module._INSTALLED.clear()
+        op_module._INSTALLED.update(saved[2])
+    assert len(calls) == 3  # the hidden layer's three neurons; the output layer is linear
+
+
 def test_mlp_reads_its_input_size_from_its_first_layer():
     model = MLP(2, [4, 1], seed=0)
     model.layers[0] = Layer(3, 4)  # swapped in after construction
