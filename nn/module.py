@@ -13,18 +13,8 @@ from autograd import Value, apply
 from autograd.ops import SUM
 from autograd.value import _leaf, _to_float
 
-#: activation name -> the `Value` method a neuron applies to its pre-activation (None: linear)
-ACTIVATIONS: dict[str, str | None] = {
-    "sigmoid": "sigmoid",
-    "tanh": "tanh",
-    "relu": "relu",
-    "linear": None,
-}
-
-
-def _identity(v: Value) -> Value:
-    return v
-
+#: what a neuron may apply to its pre-activation: each but "linear" is the `Value` method of that name
+ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
 INITS = ("uniform", "normal", "xavier")
 
 
@@ -100,6 +90,10 @@ def _initial_weight(rng: random.Random, init: str, scale: float, nin: int, nout:
     return rng.uniform(-limit, limit)
 
 
+def _identity(v: Value) -> Value:  # the "linear" activation
+    return v
+
+
 class Neuron(Module):
     """act(w · x + b): a weighted sum of the inputs plus a bias, through an activation.
 
@@ -112,7 +106,7 @@ class Neuron(Module):
                  rng: random.Random | None = None, name: str = "N0") -> None:
         if not isinstance(nin, int) or isinstance(nin, bool) or nin < 1:
             raise ValueError(f"Neuron: nin must be a positive int, got {nin!r}")
-        self.activation = _check_choice("activation", activation, tuple(ACTIVATIONS))
+        self.activation = _check_choice("activation", activation, ACTIVATIONS)
         _check_choice("init", init, INITS)
         rng = rng if rng is not None else random.Random()
         self.name = name
@@ -121,8 +115,7 @@ class Neuron(Module):
         self.b = Value(0.0, label=f"{name}.b") if bias else None
         # The op-table method itself, looked up when the neuron is made (so an op replaced with
         # defop(..., replace=True) before then is the one used): no extra call per neuron.
-        method = ACTIVATIONS[activation]
-        self._act = getattr(Value, method) if method else _identity
+        self._act = _identity if activation == "linear" else getattr(Value, activation)
 
     def __call__(self, x: Sequence[Any]) -> Value:
         if len(x) != len(self.w):
@@ -182,8 +175,8 @@ class MLP(Module):
             nouts = [nouts]
         if not nouts:
             raise ValueError("MLP: nouts must list at least one layer size, e.g. [4, 1]")
-        _check_choice("activation", activation, tuple(ACTIVATIONS))
-        _check_choice("output_activation", output_activation, tuple(ACTIVATIONS))
+        _check_choice("activation", activation, ACTIVATIONS)
+        _check_choice("output_activation", output_activation, ACTIVATIONS)
         self.config = {"nin": nin, "nouts": list(nouts), "activation": activation,
                        "output_activation": output_activation, "bias": bias, "init": init,
                        "init_scale": init_scale, "seed": seed}
