@@ -102,7 +102,7 @@ MIXED = [
 ]
 
 
-@pytest.mark.parametrize("build,pattern", MIXED, ids=[p[1][:24] for p in MIXED])
+@pytest.mark.parametrize("build,pattern", MIXED, ids=[p[1].replace("\\", "")[:24] for p in MIXED])
 def test_mixing_a_value_with_a_non_number_names_the_op(build, pattern):
     with pytest.raises(TypeError, match=pattern):
         build(Value(2.0, label="v"))
