@@ -106,7 +106,8 @@ def test_a_domain_error_is_one_clean_exception_and_a_broken_rule_keeps_its_cause
 
 # --- error messages, word for word ---------------------------------------------------------------------
 
-FIX = " The gradient is infinite or undefined at this point; move the input away from it (clamp it, or add a small epsilon)."
+FIX = (" The gradient is infinite or undefined at this point; move the input away from it (clamp it, "
+       "or add a small epsilon).")
 
 
 @pytest.fixture
