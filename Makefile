@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint setup clean gallery bench
+.PHONY: demo test lint setup clean gallery bench mutate
 
 demo: $(STAMP)
 	$(PY) -m demos.xor
@@ -26,6 +26,19 @@ bench: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[bench]'
 	$(PY) -m demos.benchmark --json out/benchmark.json $(BENCH_ARGS)
 
+# Mutation testing of the engine core and nn/ with mutmut (docs/mutation.md): plants small bugs one
+# at a time and runs the tests that reach each; the report (killed, survived, timed out, not reached,
+# score) is printed and written to out/mutation.md. Tens of minutes on 2 cores, so not in CI.
+# One file at a time: make mutate MUTATE='autograd.ops.*' (names of mutmut's mutants, globs allowed);
+# workers: MUTATE_JOBS=1. Results are kept
+# in mutants/ and a second run retests only what changed; `rm -rf mutants` to start afresh.
+MUTATE ?=
+MUTATE_JOBS ?= 2
+mutate: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[mutate]'
+	set -f; HYPOTHESIS_PROFILE=mutate $(VENV)/bin/mutmut run --max-children $(MUTATE_JOBS) $(MUTATE)
+	$(PY) tools/mutation_report.py
+
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml
@@ -38,4 +51,4 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .hypothesis .ruff_cache *.egg-info
+	rm -rf $(VENV) out mutants .pytest_cache .hypothesis .ruff_cache *.egg-info
