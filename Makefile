@@ -29,9 +29,9 @@ bench: $(STAMP)
 # Mutation testing of the engine core and nn/ with mutmut (docs/mutation.md): plants small bugs one
 # at a time and runs the tests that reach each; the report (killed, survived, timed out, not reached,
 # score) is printed and written to out/mutation.md. Tens of minutes on 2 cores, so not in CI.
-# One file at a time: make mutate MUTATE='autograd.ops.*' (names of mutmut's mutants, globs allowed);
-# workers: MUTATE_JOBS=1. Results are kept
-# in mutants/ and a second run retests only what changed; `rm -rf mutants` to start afresh.
+# One file at a time: make mutate MUTATE='autograd.ops.*' (mutmut's mutant names, globs allowed);
+# fewer workers: MUTATE_JOBS=1. Results stay in mutants/, and a second run retests only the functions
+# that changed; `rm -rf mutants` starts afresh.
 MUTATE ?=
 MUTATE_JOBS ?= 2
 mutate: $(STAMP)
