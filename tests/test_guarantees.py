@@ -252,3 +252,94 @@ def test_a_gradient_graph_has_no_additions_of_zero():
             assert all(c.children or c.data != 0.0 for c in node.children), node
     (g2,) = grad(g, [x])
     assert g2.data == 18.0
+
+
+# --- an op installed as a Value method is the op --------------------------------------------------
+
+
+@pytest.fixture
+def method_ops() -> Iterator[dict]:
+    """User ops of each shape, installed as methods (inside the test, as a user's module would)."""
+    from autograd.op import _INSTALLED
+
+    made = {
+        "t_logx": defop("t_logx", math.log, lambda x, out: (1.0 / x,), method="t_logx",
+                        domain="x > 0", doc="ln x. Local derivative: 1/x."),
+        "t_wsum": defop("t_wsum", lambda a, b: a + 2.0 * b, lambda a, b, out: (1.0, 2.0),
+                        args=("a", "b"), formulas=("1", "2"), method="t_wsum", rmethod="t_rwsum"),
+        "t_div": defop("t_div", lambda a, b: a / b, lambda a, b, out: (1.0 / b, -out / b),
+                       args=("a", "b"), method="t_div", rmethod="t_rdiv"),
+        "t_blend": defop("t_blend", lambda a, b, t: a + t * (b - a),
+                         lambda a, b, t, out: (1.0 - t, t, b - a), args=("a", "b", "t"),
+                         method="t_blend"),
+        "t_total": defop("t_total", lambda *xs: sum(xs), lambda *xs_out: (1.0,) * (len(xs_out) - 1),
+                         args=("xᵢ",), variadic=True, method="t_total"),
+        "t_scale": defop("t_scale", lambda x, k: k * x, lambda x, out, k: (k,), params={"k": 2.0},
+                         method="t_scale"),
+    }
+    try:
+        yield made
+    finally:
+        for name in made:
+            REGISTRY.pop(name, None)
+        for attr in ("t_logx", "t_wsum", "t_rwsum", "t_div", "t_rdiv", "t_blend", "t_total", "t_scale"):
+            _INSTALLED.pop(attr, None)
+            if hasattr(Value, attr):
+                delattr(Value, attr)
+
+
+def _same_node(a: Value, b: Value) -> None:
+    assert (a.data, a.op, [c.data for c in a.children]) == (b.data, b.op, [c.data for c in b.children])
+
+
+def test_an_op_installed_as_a_method_is_the_op(method_ops):
+    x, y, t = Value(4.0, label="x"), Value(2.0, label="y"), Value(0.25, label="t")
+    ops = method_ops
+    _same_node(x.t_logx(), ops["t_logx"](x))
+    assert x.t_logx().children == (x,)
+    _same_node(x.t_wsum(y), ops["t_wsum"](x, y))
+    assert x.t_wsum(y).children == (x, y)
+    for other in (3.0, 3, True):                      # numbers become constant leaves
+        _same_node(x.t_wsum(other), ops["t_wsum"](x, float(other)))
+        _same_node(x.t_rwsum(other), ops["t_wsum"](float(other), x))  # reflected: the number first
+        assert x.t_rwsum(other).children[1] is x
+    _same_node(x.t_blend(y, t), ops["t_blend"](x, y, t))
+    _same_node(x.t_total(y, t, 1.0), ops["t_total"](x, y, t, 1.0))
+    _same_node(x.t_scale(), ops["t_scale"](x))
+    _same_node(x.t_scale(k=3.0), ops["t_scale"](x, k=3.0))
+    assert x.t_scale(k=3.0).data == 12.0
+    loss = x.t_logx() + x.t_wsum(y) * x.t_rdiv(8.0) + x.t_blend(y, t) + x.t_total(y, 2) + x.t_scale(k=3.0)
+    loss.backward()
+    # d/dx: 1/x + [1·(8/x) + (x + 2y)·(−8/x²)] + (1 − t) + 1 + 3
+    assert x.grad == pytest.approx(0.25 + 2.0 + 8.0 * -0.5 + 0.75 + 1.0 + 3.0, rel=1e-15)
+    assert y.grad == pytest.approx(2.0 * 2.0 + 0.25 + 1.0, rel=1e-15)
+
+
+def test_a_method_refuses_what_the_op_refuses_with_the_same_words(method_ops):
+    x = Value(-1.0, label="x")
+    cases = [
+        (lambda: x.t_logx(), ValueError, r"t_logx\(x = 'x' \(= -1\)\): t_logx is not defined here"),
+        (lambda: x.t_logx(2.0), TypeError, r"t_logx: takes 1 input\(s\) \(x\), got 2"),
+        (lambda: x.t_wsum(), TypeError, r"t_wsum: takes 2 input\(s\) \(a, b\), got 1"),
+        (lambda: x.t_wsum(1.0, 2.0), TypeError, r"t_wsum: takes 2 input\(s\) \(a, b\), got 3"),
+        (lambda: x.t_wsum("a"), TypeError, "t_wsum: operand: expected a real number"),
+        (lambda: x.t_rwsum("a"), TypeError, "t_wsum: operand: expected a real number"),
+        (lambda: x.t_div(0.0), ZeroDivisionError, r"t_div\(a = 'x' \(= -1\), b = 0\): division by zero"),
+        (lambda: (x * 0.0).t_rdiv(1), ZeroDivisionError, r"t_div\(a = 1, b = -0\): division by zero"),
+        (lambda: x.t_blend(1.0), TypeError, r"t_blend: takes 3 input\(s\) \(a, b, t\), got 2"),
+        (lambda: x.t_scale(k="big"), TypeError, "t_scale: parameter k: expected a real number"),
+    ]
+    for call, kind, pattern in cases:
+        with pytest.raises(kind, match="^" + pattern):
+            call()
+
+
+def test_methods_record_nothing_inside_no_grad_and_carry_the_ops_name_and_doc(method_ops):
+    from autograd import no_grad
+
+    x = Value(2.0)
+    with no_grad():
+        made = [x.t_logx(), x.t_wsum(1.0), x.t_rwsum(1.0), x.t_blend(x, 0.5), x.t_scale(k=2.0)]
+    assert all(m.children == () and m.op == "" for m in made)
+    assert Value.t_logx.__name__ == "t_logx" and Value.t_logx.__doc__ == "ln x. Local derivative: 1/x."
+    assert Value.t_wsum.__doc__ == "t_wsum(a, b); local derivative(s): 1, 2"
