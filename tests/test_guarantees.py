@@ -343,3 +343,45 @@ def test_methods_record_nothing_inside_no_grad_and_carry_the_ops_name_and_doc(me
     assert all(m.children == () and m.op == "" for m in made)
     assert Value.t_logx.__name__ == "t_logx" and Value.t_logx.__doc__ == "ln x. Local derivative: 1/x."
     assert Value.t_wsum.__doc__ == "t_wsum(a, b); local derivative(s): 1, 2"
+
+
+# --- powers at their edges ------------------------------------------------------------------------
+
+
+def test_zero_to_a_positive_power_is_zero_with_the_power_rules_slope():
+    # 0 ** 1.5 is a real number (0), though 0 ** -1 is not and (-1) ** 1.5 is not either.
+    x = Value(0.0)
+    y = x ** 1.5
+    y.backward()
+    assert (y.data, x.grad) == (0.0, 0.0)
+    assert (Value(0.0) ** 0.5).data == 0.0 and (Value(0.0) ** 2).data == 0.0
+    with pytest.raises(ValueError, match="negative base"):
+        Value(-1.0) ** 1.5
+    with pytest.raises(ZeroDivisionError, match="0 to a negative power"):
+        Value(0.0) ** -0.5
+
+
+def test_a_value_exponent_has_a_slope_at_base_zero_and_none_below():
+    # d(a**b)/db = a**b · ln a: at a = 0 (with b > 0) the limit 0 is used; for a < 0 there is none.
+    a, b = Value(0.0), Value(2.0)
+    y = a ** b
+    y.backward()
+    assert (y.data, a.grad, b.grad) == (0.0, 0.0, 0.0)
+    a, b = Value(2.0), Value(3.0)
+    (a ** b).backward()
+    assert (a.grad, b.grad) == (12.0, pytest.approx(8.0 * math.log(2.0), rel=1e-15))
+    a = Value(-2.0)
+    with pytest.raises(ValueError) as info:
+        (a ** Value(2.0)).backward()
+    assert "a**b·ln(a) does not exist for a = -2 ≤ 0; if the exponent is a constant, write it as a " \
+           "plain number" in str(info.value)
+
+
+def test_powers_declare_where_they_are_smooth():
+    # The margin (distance to the nearest kink, pole or domain edge) that gradcheck and the tests
+    # sample by: a whole p ≥ 0 is a polynomial, a whole p < 0 has a pole at 0, any other p an edge at 0.
+    from autograd.ops import POW
+
+    assert POW.bind(p=2.0).margin(-3.0) == math.inf and POW.bind(p=0.0).margin(-3.0) == math.inf
+    assert POW.bind(p=-1.0).margin(-3.0) == 3.0 and POW.bind(p=-2.0).margin(0.5) == 0.5
+    assert POW.bind(p=0.5).margin(2.0) == 2.0 and POW.bind(p=1.5).margin(-2.0) == -2.0
