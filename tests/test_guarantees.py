@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from decimal import Decimal
 
+import numpy as np
 import pytest
 from user_ops import DET2, HYPOT, LERP
 
@@ -95,6 +97,9 @@ def test_a_domain_error_is_one_clean_exception_and_a_broken_rule_keeps_its_cause
     with pytest.raises(ValueError) as info:
         Value(-1.0).log()
     assert info.value.__cause__ is None and info.value.__suppress_context__
+    with pytest.raises(ZeroDivisionError) as info:
+        Value(0.0).sqrt().backward()     # the same in the backward pass
+    assert info.value.__cause__ is None and info.value.__suppress_context__
     broken = defop("t_broken_forward", lambda x: x + "1", lambda x, out: (1.0,))
     try:
         with pytest.raises(TypeError) as info:
@@ -102,6 +107,31 @@ def test_a_domain_error_is_one_clean_exception_and_a_broken_rule_keeps_its_cause
         assert isinstance(info.value.__cause__, TypeError)
     finally:
         del REGISTRY["t_broken_forward"]
+
+
+REAL_ONLY = "glassgrad works on real numbers only; split real and imaginary parts yourself"
+NOT_A_NUMBER = [
+    (lambda: 1 + 2j, REAL_ONLY),
+    (lambda: np.complex64(1), REAL_ONLY),  # not a Python complex, but complex by name
+    (lambda: "abc", "pass a number"),
+    (lambda: "1.5", "convert the text first, e.g. float('1.5')"),
+    (lambda: [1.0, 2.0], "a Value holds one number; make one Value per element"),
+    (lambda: np.array([1.0, 2.0]), "a Value holds one number; make one Value per element"),
+    (lambda: Value(1.0), "it is a Value already: use it as it is (or Value(v.data) for a new leaf)"),
+    (lambda: Decimal("1.5"), "convert it first with float(x)"),
+    (lambda: None, "pass an int, float, bool or NumPy scalar"),
+]
+
+
+@pytest.mark.parametrize("make,advice", NOT_A_NUMBER, ids=range(len(NOT_A_NUMBER)))
+def test_a_value_refuses_what_is_not_one_real_number_and_says_what_to_do(make, advice):
+    x = make()
+    with pytest.raises(TypeError) as info:
+        Value(x)
+    message = str(info.value)
+    assert message.startswith(f"Value: expected a real number (int, float, bool or NumPy scalar), got "
+                              f"{type(x).__name__} ")
+    assert message.endswith("; " + advice)
 
 
 # --- error messages, word for word ---------------------------------------------------------------------
@@ -221,6 +251,8 @@ def test_a_broken_local_rule_is_reported_as_a_broken_rule(buggy_ops):
     assert str(info.value) == ("backward through t_short(a = 2, b = 3): the op's local rule must return "
                                "a tuple with one derivative per input (2), got (3.0,). Path from the root: "
                                "t_short.")
+    assert isinstance(info.value.__cause__, TypeError)   # Python's own words stay in the traceback
+    assert str(info.value.__cause__) == "not enough values to unpack (expected 2, got 1)"
     with pytest.raises(TypeError) as info:
         buggy_ops["t_crash"](Value(2.0)).backward()
     assert str(info.value).startswith("backward through t_crash(x = 2): the op's local-derivative rule "
