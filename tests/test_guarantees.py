@@ -364,6 +364,9 @@ def test_a_method_refuses_what_the_op_refuses_with_the_same_words(method_ops):
     for call, kind, pattern in cases:
         with pytest.raises(kind, match="^" + pattern):
             call()
+    with pytest.raises(ValueError, match=r"^defop\('t_other'\): Value.t_logx is op 't_logx''s method"):
+        defop("t_other", abs, lambda x, out: (1.0,), method="t_logx")
+    assert "t_other" not in REGISTRY
 
 
 def test_methods_record_nothing_inside_no_grad_and_carry_the_ops_name_and_doc(method_ops):
