@@ -137,6 +137,8 @@ def backward_steps(root: Value) -> Iterator[Step]:
 
 def _steps(root: Value) -> Iterator[Step]:
     order = topological_order(root)
+    if SWITCHES.anomaly is not None:  # detect_anomaly(): the same checks as backward()
+        SWITCHES.anomaly.graph(root, order)
     names = node_names(order)
     total = sum(1 for node in order if node.children)
     # Leaves accumulate: grad = (grad before the pass) + (this pass's sum), added up in the same
@@ -171,9 +173,7 @@ def _steps(root: Value) -> Iterator[Step]:
                                      derivative_formula(node, i, float(d)), contribution, was,
                                      child.grad))
         if SWITCHES.anomaly is not None:
-            from .anomaly import check_gradients
-
-            check_gradients(root, node, children, grads)
+            SWITCHES.anomaly.gradients(root, node, grads)
         yield Step(number, total, node, names[node], g, tuple(records))
 
 

@@ -314,8 +314,8 @@ def test_anomaly_is_off_by_default_and_nests():
     assert math.isinf((Value(1e308) * 10).data)   # no check, no exception
     with detect_anomaly(warn=True):
         with detect_anomaly():
-            assert SWITCHES.anomaly == "raise"
-        assert SWITCHES.anomaly == "warn"
+            assert SWITCHES.anomaly.mode == "raise"
+        assert SWITCHES.anomaly.mode == "warn"
     assert SWITCHES.anomaly is None
 
 
