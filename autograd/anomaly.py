@@ -158,7 +158,10 @@ class _Checker:
             f" [node {shorten(node.label)!r}]" if node.label else "")
         entry = self.built.get(id(node))
         then = entry[1] if entry is not None and entry[0] is node else None
-        changed = [i for i, x in enumerate(numbers) if then is not None and not _same(x, then[i])]
+        changed: dict[int, Value] = {}  # index -> child, each changed child once (x * x)
+        for i, child in enumerate(node.children):
+            if then is not None and not _same(numbers[i], then[i]) and child not in changed.values():
+                changed[i] = child
         if changed:
             def name(i: int) -> str:
                 c = node.children[i]
