@@ -26,7 +26,7 @@ def run_in_thread(target, *args):
     def body():
         try:
             box["result"] = target(*args)
-        except BaseException as err:  # noqa: BLE001 - handed to the test's thread
+        except BaseException as err:
             box["error"] = err
 
     t = threading.Thread(target=body)
@@ -134,7 +134,7 @@ def test_separate_graphs_in_separate_threads_match_a_serial_run():
         try:
             start.wait(timeout=60)
             results[seed] = train(seed, 30, toggle=seed % 2 == 0)  # half of them flip no_grad() often
-        except BaseException as err:  # noqa: BLE001
+        except BaseException as err:
             errors.append(err)
 
     threads = [threading.Thread(target=worker, args=(s,)) for s in range(4)]
