@@ -9,8 +9,7 @@ from numbers import Integral, Real
 from operator import mul
 from typing import Any
 
-from autograd import Value, apply
-from autograd.ops import SUM
+from autograd import REGISTRY, Value, apply
 from autograd.value import _leaf, _to_float, shorten
 
 #: what a neuron may apply to its pre-activation: each but "linear" is the `Value` method of that name
@@ -116,9 +115,10 @@ class Neuron(Module):
         self.w = [Value(_initial_weight(rng, init, init_scale, nin, nout_hint), label=f"{name}.w{i}")
                   for i in range(nin)]
         self.b = Value(0.0, label=f"{name}.b") if bias else None
-        # The op-table method itself, looked up when the neuron is made (so an op replaced with
-        # defop(..., replace=True) before then is the one used): no extra call per neuron.
+        # The op-table method and the sum op themselves, looked up when the neuron is made (so an op
+        # replaced with defop(..., replace=True) before then is the one used): no extra call per neuron.
         self._act = _identity if activation == "linear" else getattr(Value, activation)
+        self._sum = REGISTRY["sum"]
 
     def __call__(self, x: Sequence[Any]) -> Value:
         if len(x) != len(self.w):
@@ -126,8 +126,8 @@ class Neuron(Module):
         # One `sum` node over the products wᵢ·xᵢ (a `*` node each) and the bias: what
         # `sum_values` builds, without its argument handling, which a neuron does not need.
         if self.b is None:
-            return self._act(apply(SUM, *map(mul, self.w, x)))
-        return self._act(apply(SUM, *map(mul, self.w, x), self.b))
+            return self._act(apply(self._sum, *map(mul, self.w, x)))
+        return self._act(apply(self._sum, *map(mul, self.w, x), self.b))
 
     def parameters(self) -> list[Value]:
         return self.w + ([self.b] if self.b is not None else [])
