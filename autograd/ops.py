@@ -286,7 +286,7 @@ LOGSUMEXP = defop(
     "logsumexp", _logsumexp, lambda *xs_and_out: tuple(
         EXP(x - xs_and_out[-1]) for x in xs_and_out[:-1]),
     args=("xᵢ",), variadic=True, symbol="logΣexp", expr="log Σ exp(xᵢ)",
-    formulas=("exp(xᵢ - out) = softmax(x)ᵢ",),
+    formulas=("exp(xᵢ - out) = softmaxᵢ",),
     doc="log(e^x₀ + e^x₁ + …), computed as m + log Σ e^(xᵢ − m) with m the largest input, so "
         "inputs of ±1000 do not overflow. Local derivative: ∂out/∂xᵢ = e^(xᵢ − out), the softmax "
         "of the inputs (the local derivatives are positive and sum to 1).",
@@ -327,7 +327,7 @@ def _max_margin(*xs: float) -> float:
 MAX = defop(
     "max", _max, _max_local,
     args=("xᵢ",), variadic=True, expr="max(xᵢ)",
-    formulas=("1/k if xᵢ is one of the k inputs equal to out, else 0",), margin=_max_margin,
+    formulas=("1 if xᵢ = out else 0 (1/k each for k ties)",), margin=_max_margin,
     method="max",
     doc="The largest of the inputs (NaN if any input is NaN). Local derivative: 1 for the input "
         "that is the max, 0 for the others. Tie rule: k inputs equal to the max share it, 1/k "
