@@ -24,7 +24,7 @@ exercise. The checker reports them under "extra" but part 2 passes without them.
 
 from __future__ import annotations
 
-import math
+import math  # noqa: F401  (yours to use: math.exp, math.log, math.tanh)
 
 
 def add(a, b, out):
