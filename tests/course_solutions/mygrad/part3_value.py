@@ -128,7 +128,10 @@ class Value:
         return _lift(other) + (-self)
 
     def local_derivatives(self):
-        """∂self/∂child for each child, from part 2's rule for self.op (a tuple of floats)."""
+        """∂self/∂child for each child, from part 2's rule for self.op (a tuple of floats);
+        () for a leaf, which has no children."""
+        if not self.children:
+            return ()
         rule = RULES[self.op]
         inputs = [child.data for child in self.children]
         if self.op == "**":

@@ -9,7 +9,7 @@ XOR_INPUTS = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]
 XOR_TARGETS = [0.0, 1.0, 1.0, 0.0]
 
 
-def train_xor(model, steps=200, lr=0.5):
+def train_xor(model, steps=300, lr=1.0):
     losses = []
     for _ in range(steps):
         loss = mse([model(x) for x in XOR_INPUTS], XOR_TARGETS)
