@@ -348,3 +348,38 @@ def test_planted_mutants_are_caught(monkeypatch, mutant, patch, caught_by):
     monkeypatch.setattr(forward, name, fake)
     monkeypatch.setitem(globals(), name, fake)  # the checks call the names imported here
     assert any(_fails(lambda e=e: caught_by(e)) for e in exprs), f"mutant not caught: {mutant}"
+
+
+# --- gradcheck's forward-mode rows --------------------------------------------------------------
+
+
+def test_gradcheck_checks_both_modes_by_default():
+    from autograd import gradcheck
+
+    both = gradcheck(lambda a, b: (a * b).tanh() + a.exp(), [0.5, -2.0])
+    assert both.ok and len(both.rows) == 2 and len(both.fwd_rows) == 2
+    for row, u in zip(both.fwd_rows, both.directions):
+        assert math.isclose(sum(x * x for x in u), 1.0)
+        assert row.analytic == jvp(lambda a, b: (a * b).tanh() + a.exp(), [0.5, -2.0], u)[1]
+        assert abs(row.analytic - row.numeric) < 1e-8
+    assert "forward mode: jvp along random unit directions u" in str(both)
+    rev = gradcheck(lambda a, b: (a * b).tanh(), [0.5, -2.0], modes=("rev",))
+    fwd = gradcheck(lambda a, b: (a * b).tanh(), [0.5, -2.0], modes="fwd")
+    assert rev.fwd_rows == [] and fwd.rows == [] and rev.ok and fwd.ok
+    assert str(fwd).splitlines()[0].endswith("forward mode (jvp) vs central differences "
+                                             "(eps=1e-06, atol=1e-05, rtol=0.001): ok")
+    with pytest.raises(ValueError, match="modes must be a non-empty selection"):
+        gradcheck(lambda a: a, [1.0], modes=("forward",))
+
+
+def test_gradcheck_fwd_rows_catch_a_broken_forward_pass(monkeypatch):
+    import importlib
+
+    from autograd import gradcheck
+
+    # the module, not the function of the same name that autograd exports
+    monkeypatch.setattr(importlib.import_module("autograd.gradcheck"), "tangent_rule",
+                        _skips_shared_nodes)
+    result = gradcheck(lambda a, b: (a * a + b).tanh(), [0.5, -0.2])
+    assert all(r.passed for r in result.rows) and not result.ok
+    assert all(r.status == "FAIL" for r in result.fwd_rows), str(result)
