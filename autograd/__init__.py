@@ -4,6 +4,7 @@ from . import ops
 from .anomaly import AnomalyError, AnomalyWarning, detect_anomaly
 from .functional import grad, no_grad
 from .gradcheck import GradcheckResult, check_op, gradcheck, gradgradcheck
+from .notebook import show_stepper
 from .op import REGISTRY, Op, defop
 from .ops import sum_values
 from .parse import ParseError, parse_expression
@@ -13,5 +14,5 @@ from .viz import draw_dot, render
 __all__ = [
     "REGISTRY", "AnomalyError", "AnomalyWarning", "GradcheckResult", "Op", "ParseError", "Value",
     "apply", "check_op", "defop", "detect_anomaly", "draw_dot", "grad", "gradcheck", "gradgradcheck",
-    "no_grad", "ops", "parse_expression", "render", "sum_values", "topological_order",
+    "no_grad", "ops", "parse_expression", "render", "show_stepper", "sum_values", "topological_order",
 ]
