@@ -20,10 +20,7 @@ from numbers import Real
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
     from .op import Op
-    from .stepper import Step
 
 Number = float | int
 
@@ -213,42 +210,31 @@ class Value:
                 memo[id(node)] = twin
         return memo[id(self)]
 
-    def backward(self) -> None:
+    def backward(self, gradient: Any = 1.0) -> None:
         """Fill in ``.grad`` of every node behind this one with d self / d node (reverse-mode autodiff).
 
         The pass: take every node behind this one in `topological_order`, set their grads to 0
-        and this one's to 1, and let `chain_rule` walk them root-first. The leaves' earlier grads
-        are then added back: interior nodes hold this pass's gradient, leaves accumulate (see the
-        class docstring). Iterative, so graphs of millions of nodes work.
+        and this one's to `gradient` (the seed, 1 by default: d self / d self), and let
+        `chain_rule` walk them root-first. The leaves' earlier grads are then added back:
+        interior nodes hold this pass's gradient, leaves accumulate (see the class docstring).
+        ``loss.backward(2.0)`` gives twice the gradients, as ``(2 * loss).backward()`` would.
+        Iterative, so graphs of millions of nodes work.
         """
+        seed = gradient if gradient.__class__ is float else _to_float(gradient, "backward: gradient")
         order = topological_order(self)
-        before = _start_pass(order)  # interior nodes: this pass only; leaves: added back below
-        self.grad = 1.0
+        before = start_pass(order)  # interior nodes: this pass only; leaves: added back below
+        self.grad = seed
         try:
             chain_rule(self, order)
         except BaseException:  # leave every .grad as it was before this call
-            for node in order:
-                node.grad = 0.0
-            for node, g in before:
-                node.grad = g
+            undo_pass(order, before)
             raise
-        for node, g in before:
-            if not node.children:
-                node.grad = g + node.grad  # leaves accumulate across passes
+        finish_pass(before)
 
     def zero_grad(self) -> None:
         """Set ``.grad`` to 0 on this node and every node behind it."""
         for node in topological_order(self):
             node.grad = 0.0
-
-    def backward_steps(self) -> Iterator[Step]:
-        """Run the backward pass one node at a time, yielding a `Step` record per node.
-
-        Exhausting the generator leaves the same ``.grad`` values as `backward()`. See `stepper.py`.
-        """
-        from .stepper import backward_steps
-
-        return backward_steps(self)
 
 
 def _data_of(x: Any, where: str) -> float:
@@ -540,7 +526,7 @@ def chain_rule(root: Value, order: list[Value], create_graph: bool = False) -> N
         raise _backward_error(root, node, err) from (err if isinstance(err, TypeError) else None)
 
 
-def _start_pass(order: list[Value]) -> list[tuple[Value, float]]:
+def start_pass(order: list[Value]) -> list[tuple[Value, float]]:
     """Set every ``.grad`` in `order` to 0 for a new pass; return the (node, grad) pairs that were not.
 
     In a training step nothing is returned (a fresh graph, parameters zeroed by the optimizer), so
@@ -552,6 +538,21 @@ def _start_pass(order: list[Value]) -> list[tuple[Value, float]]:
             before.append((node, node.grad))
             node.grad = 0.0
     return before
+
+
+def finish_pass(before: list[tuple[Value, float]]) -> None:
+    """End a pass begun by `start_pass`: leaves add their earlier grads to this pass's (they accumulate)."""
+    for node, g in before:
+        if not node.children:
+            node.grad = g + node.grad
+
+
+def undo_pass(order: list[Value], before: list[tuple[Value, float]]) -> None:
+    """Undo a failed pass begun by `start_pass`: every ``.grad`` as it was before."""
+    for node in order:
+        node.grad = 0.0
+    for node, g in before:
+        node.grad = g
 
 
 class _NoGradientYet:
