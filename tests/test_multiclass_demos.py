@@ -7,8 +7,9 @@ import pytest
 from test_demos import assert_picture, number_after
 
 from demos import common, iris, spiral
-from nn.data import IRIS_SPECIES, spiral as spiral_data, stratified_split
+from nn.data import IRIS_SPECIES, stratified_split
 from nn.data import iris as iris_data
+from nn.data import spiral as spiral_data
 from nn.numpy_reference import NumpyMLP
 
 
