@@ -24,7 +24,7 @@ def _power(x: float, p: float) -> float:
     """x to the power p on reals, refusing what has no real answer instead of returning complex."""
     if x == 0.0 and p < 0:
         raise ZeroDivisionError(f"0 to a negative power ({p:g}) divides by zero")
-    if x < 0.0 and not float(p).is_integer():
+    if x < 0.0 and math.isfinite(p) and not float(p).is_integer():  # a NaN p: NaN, as IEEE pow says
         raise ValueError(f"a negative base ({x:g}) to a non-integer power ({p:g}) is not a real number")
     try:
         return math.pow(x, p)
@@ -92,11 +92,14 @@ POW = defop(
 
 
 def _pow_value_local(a: Any, b: Any, out: Any) -> tuple:
-    # ∂/∂b = a^b · ln a exists only for a > 0; at a = 0 with b > 0 the limit is 0.
-    if float(a) > 0.0:
+    # ∂/∂b = a^b · ln a exists only for a > 0; at a = 0 with b > 0 the limit is 0. A NaN a (or a
+    # NaN result) gives NaN: written `not a <= 0` rather than `a > 0`, which is False for NaN.
+    if not float(a) <= 0.0:
         db = out * LOG(a)
     elif float(out) == 0.0:
         db = 0.0
+    elif math.isnan(float(out)):
+        db = math.nan
     else:
         raise ValueError(f"∂(a**b)/∂b = a**b·ln(a) does not exist for a = {float(a):g} ≤ 0; "
                          f"if the exponent is a constant, write it as a plain number")
@@ -165,15 +168,19 @@ SIGMOID = defop(
     symbol="σ", expr="σ(x)", formulas=("σ(x)·(1 - σ(x)) = out·(1 - out)",), method="sigmoid",
     doc="σ(x) = 1/(1 + e⁻ˣ), computed without overflow. Local derivative: σ(x)(1 − σ(x)).",
 )
+# NOTE: NaN is neither > 0 nor ≤ 0, so every rule with a branch on the sign says what NaN gives
+# (NaN, for value and slope: a NaN weight must not vanish into a 0). `x > 0.0` works on floats and
+# on Values alike (Value compares its number).
 RELU = defop(
-    "relu", lambda x: x if x > 0.0 else 0.0,
-    lambda x, out: (1.0 if float(x) > 0.0 else 0.0,),
+    "relu", lambda x: 0.0 if x <= 0.0 else x,
+    lambda x, out: (1.0 if x > 0.0 else 0.0 if x <= 0.0 else math.nan,),
     symbol="ReLU", expr="relu(x)", formulas=("1 if x > 0 else 0",), method="relu", margin=abs,
-    doc="max(0, x). Local derivative: 1 for x > 0, 0 otherwise (0 is used at the kink x = 0).",
+    doc="max(0, x). Local derivative: 1 for x > 0, 0 for x ≤ 0 (0 is used at the kink x = 0); "
+        "relu(NaN) and its slope are NaN.",
 )
 LEAKY_RELU = defop(
     "leaky_relu", lambda x, alpha: x if x > 0.0 else alpha * x,
-    lambda x, out, alpha: (1.0 if float(x) > 0.0 else alpha,),
+    lambda x, out, alpha: (1.0 if x > 0.0 else alpha if x <= 0.0 else math.nan,),
     symbol="leaky_relu({alpha})", expr="leaky_relu(x)", formulas=("1 if x > 0 else alpha",),
     method="leaky_relu", params={"alpha": 0.01}, margin=lambda x, alpha: abs(x),
     doc="x for x > 0, alpha·x otherwise. Local derivative: 1 for x > 0, alpha otherwise.",
@@ -185,7 +192,8 @@ SQRT = defop(
     doc="√x. Local derivative: 1/(2√x) (infinite at x = 0, so backward refuses x = 0).",
 )
 ABS = defop(
-    "abs", abs, lambda x, out: (1.0 if float(x) > 0.0 else -1.0 if float(x) < 0.0 else 0.0,),
+    "abs", abs,
+    lambda x, out: (1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0 if x == 0.0 else math.nan,),
     symbol="|x|", expr="|x|", formulas=("sign(x)",), method="abs", margin=abs,
     doc="|x|. Local derivative: sign(x): 1, −1, and 0 at the kink x = 0.",
 )
@@ -255,7 +263,7 @@ def _clamp(x: float, lo: float, hi: float) -> float:
 
 CLAMP = defop(
     "clamp", _clamp,
-    lambda x, out, lo, hi: (1.0 if lo <= float(x) <= hi else 0.0,),
+    lambda x, out, lo, hi: (1.0 if lo <= x <= hi else 0.0 if (x < lo or x > hi) else math.nan,),
     symbol="clamp[{lo}, {hi}]", expr="clamp(x, lo, hi)", formulas=("1 if lo ≤ x ≤ hi else 0",),
     method="clamp", params={"lo": 0.0, "hi": 1.0},
     margin=lambda x, lo, hi: min(abs(x - lo), abs(x - hi)) if lo <= hi else -1.0,

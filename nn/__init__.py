@@ -4,6 +4,7 @@ from .io import load, save
 from .losses import bce, bce_with_logits, cross_entropy, hinge, l2, mse
 from .metrics import accuracy
 from .module import MLP, Layer, Module, Neuron
+from .notebook import mlp_html  # noqa: F401  (attaches MLP._repr_html_)
 from .optim import SGD, Adam, Optimizer
 from .torch_bridge import from_torch, to_torch
 
