@@ -79,9 +79,17 @@ function render({ model, el }) {
       const row = h("tr", { "data-leaf": leaf.name });
       const field = h("input", { type: "text", class: "gg-leaf", inputmode: "decimal", "data-leaf": leaf.name });
       field.value = leaf.value;
-      field.addEventListener("change", () => {
+      let sent = leaf.value;
+      function commit() {
+        if (field.value.trim() === "" || field.value === sent) return;
+        sent = field.value;
         editStarted = performance.now();
         model.send({ edit: i, value: field.value });
+      }
+      field.addEventListener("change", commit); // leaving the field
+      field.addEventListener("keydown", (e) => {
+        if (e.key === "Enter") { commit(); e.preventDefault(); }
+        e.stopPropagation(); // typed keys belong to the field, not to the notebook or the stepper
       });
       const cell = h("td");
       cell.append(field);
@@ -158,7 +166,7 @@ function render({ model, el }) {
     "change:mode": showModes,
     "change:leaves": showLeaves,
     "change:root_value": showLeaves,
-    "change:error": () => { showError(); edited(); },
+    "change:error": () => { showError(); edited(); showLeaves(); }, // fields back to the numbers in force
     "change:picture": showFrame,
     "change:explain": showFrame,
     "change:predict": showPredict,

@@ -52,8 +52,9 @@ function render({ model, el }) {
     step.disabled = running;
     const loss = model.get("loss");
     const n = model.get("steps");
-    lossText.textContent = n ? `step ${n} · loss ${Number(loss).toPrecision(5)}` : "not trained yet";
-    lossText.dataset.loss = n ? String(loss) : "";
+    const shown = loss === null ? "not finite" : Number(loss).toPrecision(5);
+    lossText.textContent = n ? `step ${n} · loss ${shown}` : "not trained yet";
+    lossText.dataset.loss = n && loss !== null ? String(loss) : "";
     lossText.dataset.steps = String(n);
     const message = model.get("error");
     error.textContent = message;
@@ -72,6 +73,7 @@ function render({ model, el }) {
     if (pts.length === 0) return;
     const xmax = Math.max(1, pts[pts.length - 1][0]);
     const ys = pts.map((p) => p[1]).filter(Number.isFinite);
+    if (ys.length === 0) return;
     const ymax = Math.max(...ys), ymin = Math.min(0, ...ys);
     const sx = (x) => M + (x / xmax) * (W - M - 10);
     const sy = (y) => H - M - ((y - ymin) / ((ymax - ymin) || 1)) * (H - M - 10);
