@@ -13,10 +13,10 @@ Graphviz: skipped on a workstation without them, a failure in CI (which installs
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import secrets
-import shutil
 import signal
 import socket
 import subprocess
@@ -27,24 +27,29 @@ from pathlib import Path
 
 import pytest
 
+from autograd import Value
 from autograd.stepper import backward_steps, format_number
 from tests.test_browser import CHROMEDRIVER, CHROMIUM, _missing
 
 REPO = Path(__file__).resolve().parent.parent
 
-# The 50-node graph of the latency figure: three leaves and 16 rounds of x ← tanh(x·b + c),
-# 51 values and 48 ops. Built the same way in the notebook and here (for the expected numbers).
-GRAPH = """\
-a, b, c = Value(0.5, label="a"), Value(0.9, label="b"), Value(0.1, label="c")
-x = a
-for _ in range(16):
-    x = (x * b + c).tanh()
-"""
+
+
+def tanh_chain(a0: float = 0.5):
+    """The 50-node graph of the latency figure: three leaves and 16 rounds of x ← tanh(x·b + c),
+    51 values and 48 ops. The notebook runs this very function (its source goes into a cell)."""
+    a, b, c = Value(a0, label="a"), Value(0.9, label="b"), Value(0.1, label="c")
+    x = a
+    for _ in range(16):
+        x = (x * b + c).tanh()
+    return x, a, b
+
 
 CELLS = [
     "from autograd import Value, show_stepper\nfrom autograd.widgets import StepperWidget\n"
     "from nn import MLP, SGD\nfrom nn.data import xor\nfrom nn.widgets import TrainingView",
-    GRAPH + "stepper = StepperWidget(x, title='tanh chain')\nstepper",
+    inspect.getsource(tanh_chain)
+    + "\nx, a, b = tanh_chain()\nstepper = StepperWidget(x, title='tanh chain')\nstepper",
     "X, y = xor()\nmodel = MLP(2, [4, 1], activation='tanh', output_activation='sigmoid', seed=3)\n"
     "view = TrainingView(model, X, y, optimizer=SGD(model.parameters(), lr=0.5), every=5)\nview",
     "p, q = Value(2.0, label='p'), Value(-3.0, label='q')\nshow_stepper((p * q + p).tanh(), height=420)",
@@ -169,17 +174,6 @@ def chromium(tmp_path):
         driver.quit()
 
 
-def _expected():
-    """The 50-node graph built here, as the notebook builds it: its steps and leaf gradients."""
-    from autograd import Value
-
-    scope = {"Value": Value}
-    exec(GRAPH, scope)
-    x = scope["x"]
-    steps = list(backward_steps(x))
-    return scope, steps
-
-
 def _wait(driver, what, timeout=60.0, show=None):
     """Poll `what(driver)` until it is truthy; on a time-out, say what `show` (an element) shows."""
     from selenium.common.exceptions import TimeoutException
@@ -227,7 +221,7 @@ def test_widgets_in_jupyterlab(jupyter, chromium):
     widgets = _wait(driver, lambda d: (lambda found: found if len(found) == 3 else False)(
         d.find_elements(By.CSS_SELECTOR, ".gg-stepper")))
     stepper, bad, log_widget = widgets
-    scope, steps = _expected()
+    steps = list(backward_steps(tanh_chain()[0]))
     total = len(steps)
     assert total == 48
 
@@ -245,22 +239,20 @@ def test_widgets_in_jupyterlab(jupyter, chromium):
     assert steps[1].name in _text(driver, ".gg-explain", stepper)
 
     # -- a leaf edit: forward and backward re-run in the kernel, the new gradient shown ----------------
-    a = scope["a"]
+    x, a, b = tanh_chain()
+    x.backward()
     before = _text(driver, "tr[data-leaf='a'] .gg-leaf-grad", stepper)
     assert before == format_number(a.grad)
-    from autograd import Value  # the same graph at the edited point, for the expected numbers
-
-    fresh = {"Value": Value}
-    exec(GRAPH.replace("Value(0.5,", "Value(-1.25,"), fresh)
-    fresh["x"].backward()
-    want = format_number(fresh["a"].grad)
+    x, a, b = tanh_chain(-1.25)  # the same graph at the edited point: the numbers to expect
+    x.backward()
+    want = format_number(a.grad)
     assert want != before
     field = stepper.find_element(By.CSS_SELECTOR, "input.gg-leaf[data-leaf='a']")
     field.send_keys(Keys.CONTROL, "a")
     field.send_keys("-1.25", Keys.ENTER)
     _wait(driver, lambda d: _text(d, "tr[data-leaf='a'] .gg-leaf-grad", stepper) == want, show=stepper)
-    assert _text(driver, "tr[data-leaf='b'] .gg-leaf-grad", stepper) == format_number(fresh["b"].grad)
-    assert _text(driver, ".gg-root-value", stepper) == f"root = {format_number(fresh['x'].data)}"
+    assert _text(driver, "tr[data-leaf='b'] .gg-leaf-grad", stepper) == format_number(b.grad)
+    assert _text(driver, ".gg-root-value", stepper) == f"root = {format_number(x.data)}"
     latency = int(_wait(driver, lambda d: stepper.get_attribute("data-latency-ms")))
     print(f"\nlatency after a leaf edit on the 50-node graph (51 values, 48 ops): {latency} ms")
     (shots / "latency.txt").write_text(f"{latency}\n", encoding="utf-8")

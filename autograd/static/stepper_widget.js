@@ -97,7 +97,8 @@ function render({ model, el }) {
       table.append(row);
     });
     const rootLine = h("p", { class: "gg-root-value" }, `root = ${model.get("root_value")}`);
-    leavesBox.replaceChildren(table, rootLine);
+    leavesBox.replaceChildren(...(model.get("leaves").length ? [table] : []),
+                              ...(model.get("root_value") ? [rootLine] : []));
   }
   function showError() {
     const message = model.get("error");
@@ -137,7 +138,7 @@ function render({ model, el }) {
   play.addEventListener("click", () => {
     if (timer !== null) { stop(); return; }
     if (model.get("index") >= model.get("total") - 1) go(0);
-    play.textContent = "⏸ Pause";
+    play.textContent = "Pause";
     timer = setInterval(() => {
       if (model.get("index") >= model.get("total") - 1) stop();
       else go(model.get("index") + 1);

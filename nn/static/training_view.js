@@ -27,7 +27,7 @@ function render({ model, el }) {
   const root = h("div", { class: "gg-training", tabindex: "0" });
   const nav = h("div", { class: "gg-nav" });
   const run = h("button", { type: "button", class: "gg-run" }, "▶ Run");
-  const pause = h("button", { type: "button", class: "gg-pause" }, "⏸ Pause");
+  const pause = h("button", { type: "button", class: "gg-pause" }, "Pause");
   const step = h("button", { type: "button", class: "gg-step" }, "Step");
   const lossText = h("span", { class: "gg-loss-text", "aria-live": "polite" });
   nav.append(run, pause, step, lossText);
