@@ -62,10 +62,13 @@ def graph_summary(root: Value, limit: int = 8) -> str:
              f"made by ops)"]
     if ops:
         lines.append("ops: " + ", ".join(f"{name} ×{n:,}" for name, n in ops.most_common()))
-    named = [leaf for leaf in leaves if leaf.label] or leaves
-    shown = ", ".join(f"{leaf.label or format_number(leaf.data)} = {format_number(leaf.data)} "
-                      f"(grad {format_number(leaf.grad)})" for leaf in named[:limit])
+    named = [leaf for leaf in leaves if leaf.label]
+    shown = ", ".join(f"{leaf.label} = {format_number(leaf.data)} (grad {format_number(leaf.grad)})"
+                      for leaf in named[:limit])
     more = f", … {len(named) - limit:,} more" if len(named) > limit else ""
+    constants = len(leaves) - len(named)
+    if constants:
+        more += f"{'; ' if named else ''}{constants:,} unlabelled constant{'s' * (constants != 1)}"
     lines.append(f"leaves: {shown}{more}")
     return "\n".join(lines)
 

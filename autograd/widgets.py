@@ -145,12 +145,13 @@ class StepperWidget(anywidget.AnyWidget):
         self._quiet = False  # True while the kernel itself moves index/mode: no re-render then
         self.on_msg(self._on_message)
         with self.hold_sync():
-            self.predict = predict
-            if mode not in PASSES:
-                self.error = f"StepperWidget: mode={mode!r} is not known; choose one of {', '.join(PASSES)}"
-            else:
+            self.predict, self.revealed = predict, not predict
+            if mode in PASSES:
                 self.mode = mode
             self.set_root(root)
+            if mode not in PASSES:
+                self.error = (f"StepperWidget: mode={mode!r} is not known; choose one of "
+                              f"{', '.join(map(repr, PASSES))}. Showing the {self.mode} pass.")
         self.observe(self._on_view_change, names=["index", "predict", "mode"])
 
     # -- loading and recomputing -------------------------------------------------------------------
@@ -164,7 +165,9 @@ class StepperWidget(anywidget.AnyWidget):
             return
         order = topological_order(root)
         self._root = root
-        self._leaves = [node for node in order if not node.children and node.label]
+        # The labelled leaves, by label: the numbers a learner may change (constants stay put).
+        self._leaves = sorted((node for node in order if not node.children and node.label),
+                              key=lambda node: node.label)
         if not root.children:
             self._fail(f"StepperWidget: the root {root!r} is a leaf, so the backward pass has no "
                        f"steps; build an expression with at least one op, e.g. (a * b).tanh().")
@@ -241,7 +244,7 @@ class StepperWidget(anywidget.AnyWidget):
             self.guess(content.get("guess"))
 
     def edit_leaf(self, i: Any, text: Any) -> None:
-        """Set leaf `i` (in the order shown) to the number in `text`; re-run forward and backward."""
+        """Set leaf `i` (in the order shown: by label) to the number in `text`; re-run both passes."""
         if not isinstance(i, int) or not 0 <= i < len(self._leaves):
             return
         leaf = self._leaves[i]
