@@ -62,7 +62,7 @@ def test_a_large_graph_is_summarised_in_text():
     shown = html.unescape(x._repr_html_())
     assert "graph: 401 values (201 leaves, 200 made by ops)" in shown
     assert "ops: * ×100, + ×100" in shown
-    assert "leaves: x = 1.0 (grad 0.0); 200 unlabelled constants" in shown
+    assert "leaves: x = 1 (grad 0); 200 unlabelled constants" in shown
     assert "601 nodes" in shown and "max_nodes=601" in shown
 
 
@@ -71,7 +71,7 @@ def test_without_dot_the_graph_is_summarised_with_install_advice(monkeypatch):
     monkeypatch.setattr(nbdisplay.shutil, "which", lambda name: None)
     assert o._repr_svg_() is None
     shown = html.unescape(o._repr_html_())
-    assert "leaves: b = 6.88137 (grad 0.0), w2 = 1.0 (grad 0.0), x2 = 0.0 (grad 0.0)" in shown
+    assert "leaves: b = 6.88137 (grad 0), w2 = 1 (grad 0), x2 = 0 (grad 0)" in shown
     assert "dot` program is not installed" in shown and "apt-get install graphviz" in shown
 
 
@@ -94,8 +94,9 @@ def test_a_step_displays_its_chain_rule_table():
     steps = list(backward_steps(o))
     shown = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", steps[-1]._repr_html_())).split())
     assert f"Step {len(steps)} of {len(steps)}" in shown
-    assert "∂(a·b)/∂a = b = 1.0" in shown  # x2·w2 by x2: the other factor, w2 = 1
-    assert "0.5 × 1.0 = 0.5" in shown
+    assert "made by × from x2, w2" in shown
+    assert "∂v2/∂x2 = 1 rule of ×: ∂(a·b)/∂a = b" in shown  # x2·w2 by x2: the other factor, w2 = 1
+    assert "0.5 × 1 = 0.5 0 → 0.5" in shown
 
 
 def test_a_gradcheck_result_displays_as_a_table():
@@ -192,7 +193,7 @@ def test_the_stepper_widget_walks_the_pass(widgets):
     w = widgets.StepperWidget(o)
     steps = list(backward_steps(neuron()[0]))
     assert (w.total, w.index, w.error) == (5, 0, "")
-    assert _grads(w.leaves) == {"x1": "-1.5", "x2": "0.5", "w1": "1.0", "w2": "0.0", "b": "0.5"}
+    assert _grads(w.leaves) == {"x1": "-1.5", "x2": "0.5", "w1": "1", "w2": "0", "b": "0.5"}
     for k in (1, 4, 2):
         w.index = k
         assert f"Step {k + 1} of 5" in w.explain and html.escape(steps[k].name) in w.explain
@@ -230,7 +231,7 @@ def test_an_edit_outside_an_ops_domain_is_shown_and_undone(widgets):
     w.edit_leaf(0, "inf")
     assert "not a finite number" in w.error
     w.edit_leaf(0, "3")  # and it still works
-    assert w.error == "" and w.leaves[0]["value"] == "3.0" and root.data == math.tanh(math.log(3) * 3)
+    assert w.error == "" and w.leaves[0]["value"] == "3" and root.data == math.tanh(math.log(3) * 3)
 
 
 def test_bad_roots_are_explained_in_place_and_a_good_one_can_follow(widgets):
@@ -252,7 +253,7 @@ def test_predict_mode_hides_the_step_until_a_guess(widgets):
     w = widgets.StepperWidget(o, predict=True)
     assert not w.revealed and "What is" in w.explain and "Step 1" not in w.explain
     w.guess("1.0004")  # the root: 1, within the tolerance of 1e-3
-    assert "Right: 1.0" in w.feedback and w.revealed and "Step 1 of 5" in w.explain
+    assert "Right: 1 (within 0.001)" in w.feedback and w.revealed and "Step 1 of 5" in w.explain
     w.index = 1
     assert not w.revealed and w.feedback == ""
     # the current node's gradient is a "?" in the picture until the guess
@@ -260,8 +261,8 @@ def test_predict_mode_hides_the_step_until_a_guess(widgets):
     assert re.findall(r">([^<>]+)</text>", current)[-2:] == ["grad ", "?"], current
     w.guess("0.3")
     assert "Not quite: you said 0.3." in w.feedback
-    assert "(1.0 from" in w.feedback and "1 - tanh(x)²" in html.unescape(w.feedback)
-    assert "= 0.5" in w.feedback  # tanh′ at 0.7071: 1 − 0.5
+    assert html.unescape(w.feedback).endswith(
+        "(∂root/∂v5 = 1) × (∂v5/∂v4 = 0.5) = 0.5</p>")  # tanh′ at 0.7071: 1 − 0.5
     w.guess("x")
     assert "is not a number" in w.feedback
 
@@ -270,7 +271,7 @@ def test_the_widget_messages_from_the_page(widgets):
     o, _ = neuron()
     w = widgets.StepperWidget(o)
     w._on_message(w, {"edit": 0, "value": "1"}, [])
-    assert w.leaves[0]["value"] == "1.0"
+    assert w.leaves[0]["value"] == "1"
     w._on_message(w, {"edit": 99, "value": "1"}, [])  # a stale index: ignored
     w._on_message(w, "garbage", [])
     assert w.error == ""
@@ -319,3 +320,39 @@ def test_a_failing_training_step_is_shown_in_the_view(needs_dot):
     view.run()
     view._thread.join(5)
     assert view.error.startswith("Training stopped at step 0: ValueError: log(") and not view.running
+
+
+def test_forward_mode_steps_along_a_chosen_leaf(widgets):
+    o, _ = neuron()
+    w = widgets.StepperWidget(o, mode="forward")
+    assert w.modes == ["backward", "forward"] and w.error == ""
+    assert (w.seed, w.total) == ("b", 5)  # the first leaf by label, until one is chosen
+    w.seed = "x1"
+    assert w.index == 0
+    w.index = 4
+    shown = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", w.explain)).split())
+    assert "Step 5 of 5 (forward, along x1)" in shown
+    assert "d root / d x1 = -1.5; the backward pass gives x1.grad = -1.5" in shown
+    assert ">x1 · tangent 1<" in html.unescape(w.picture) and ">w1 · tangent 0<" in html.unescape(w.picture)
+    w.predict = True
+    assert "What is the tangent of <code>v5</code>, d v5 / d x1?" in w.explain
+    assert ">v5 · tangent ?<" in w.picture
+    w.guess("-1.5")
+    assert "Right: -1.5" in w.feedback
+    w.mode = "backward"
+    assert (w.index, w.total) == (0, 5) and "What is ∂root/∂v5" in w.explain
+    # an edit in forward mode re-runs the forward pass too
+    w.mode = "forward"
+    w.predict = False
+    w.edit_leaf(4, "1.0")  # x2 = 1: no change along x1 at v2 = x2·w2, but the root moves
+    w.index = 4
+    from autograd import jvp
+
+    want = jvp(lambda a, c, d, e, f: (a * c + d * e + f).tanh(),
+               [2.0, -3.0, 1.0, 1.0, 6.8813735870195432], [1.0, 0, 0, 0, 0])[1]
+    assert f"d root / d x1 = {format_number(want)}; the backward pass" in html.unescape(w.explain)
+
+
+def test_forward_mode_needs_a_labelled_leaf(widgets):
+    w = widgets.StepperWidget(Value(2.0) * 3, mode="forward")
+    assert "no labelled leaf to differentiate along" in w.error

@@ -19,11 +19,14 @@ function render({ model, el }) {
   const next = h("button", { type: "button", class: "gg-next" }, "Next ▶");
   const play = h("button", { type: "button", class: "gg-play" }, "▶ Play");
   const modeBox = h("select", { class: "gg-mode", title: "which pass to step through" });
+  const seedLabel = h("label", { class: "gg-seed-label" }, "along ");
+  const seedBox = h("select", { class: "gg-seed", title: "forward mode: the input whose tangent is 1" });
+  seedLabel.append(seedBox);
   const predictLabel = h("label", { class: "gg-predict-toggle" });
   const predictBox = h("input", { type: "checkbox", class: "gg-predict-box" });
   predictLabel.append(predictBox, document.createTextNode(" predict the gradient"));
   const status = h("span", { class: "gg-status" });
-  nav.append(prev, counter, next, play, modeBox, predictLabel, status);
+  nav.append(prev, counter, next, play, modeBox, seedLabel, predictLabel, status);
   const body = h("div", { class: "gg-body" });
   const picture = h("div", { class: "gg-picture" });
   const side = h("div", { class: "gg-side" });
@@ -69,6 +72,9 @@ function render({ model, el }) {
     modeBox.replaceChildren(...modes.map((m) => h("option", { value: m }, m)));
     modeBox.value = model.get("mode");
     modeBox.hidden = modes.length < 2;
+    seedLabel.hidden = model.get("mode") !== "forward";
+    seedBox.replaceChildren(...model.get("leaves").map((leaf) => h("option", { value: leaf.name }, leaf.name)));
+    seedBox.value = model.get("seed");
   }
   function showLeaves() {
     const table = h("table", { class: "gg-leaf-table" });
@@ -145,6 +151,7 @@ function render({ model, el }) {
     }, 900);
   });
   modeBox.addEventListener("change", () => { model.set("mode", modeBox.value); model.save_changes(); });
+  seedBox.addEventListener("change", () => { model.set("seed", seedBox.value); model.save_changes(); });
   predictBox.addEventListener("change", () => { model.set("predict", predictBox.checked); model.save_changes(); });
   guess.addEventListener("keydown", (e) => {
     if (e.key === "Enter") { model.send({ guess: guess.value }); e.preventDefault(); }
@@ -165,7 +172,8 @@ function render({ model, el }) {
     "change:total": showNav,
     "change:modes": showModes,
     "change:mode": showModes,
-    "change:leaves": showLeaves,
+    "change:leaves": () => { showLeaves(); showModes(); },
+    "change:seed": showModes,
     "change:root_value": showLeaves,
     "change:error": () => { showError(); edited(); showLeaves(); }, // fields back to the numbers in force
     "change:picture": showFrame,
