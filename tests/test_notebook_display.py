@@ -340,7 +340,7 @@ def test_forward_mode_steps_along_a_chosen_leaf(widgets):
     w.guess("-1.5")
     assert "Right: -1.5" in w.feedback
     w.mode = "backward"
-    assert (w.index, w.total) == (0, 5) and "What is ∂root/∂v5" in w.explain
+    assert (w.index, w.total) == (0, 5) and "What is <code>∂root/∂v5</code>" in w.explain
     # an edit in forward mode re-runs the forward pass too
     w.mode = "forward"
     w.predict = False
