@@ -23,8 +23,8 @@ NOTEBOOKS = sorted(COURSE.glob("*.ipynb"))
 
 def test_the_course_is_there_in_order():
     names = [p.name for p in NOTEBOOKS]
-    assert names[:4] == ["01_derivative.ipynb", "02_graph_and_backward.ipynb", "03_neuron_and_xor.ipynb",
-                         "04_gradcheck_and_your_own_op.ipynb"], names
+    assert names == ["01_derivative.ipynb", "02_graph_and_backward.ipynb", "03_neuron_and_xor.ipynb",
+                     "04_gradcheck_and_your_own_op.ipynb", "05_forward_vs_reverse.ipynb"], names
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
