@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint setup clean gallery bench
+.PHONY: demo test lint setup clean gallery bench lab
 
 demo: $(STAMP)
 	$(PY) -m demos.xor
@@ -25,6 +25,12 @@ gallery: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[bench]'
 	$(PY) -m demos.benchmark --json out/benchmark.json $(BENCH_ARGS)
+
+# The notebook course (demos/notebooks/) in JupyterLab, with the live widgets: installs the
+# `notebook` extra (kernel, anywidget, JupyterLab) first. Not needed by `make demo` or `make test`.
+lab: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[notebook]'
+	$(PY) -m jupyterlab --ServerApp.root_dir=demos/notebooks $(LAB_ARGS)
 
 setup: $(STAMP)
 
