@@ -359,7 +359,12 @@ def _gradcheck(f: Callable[..., Value], xs: list[float], eps: float, atol: float
         return [*xs[:k], t, *xs[k + 1:]]
 
     subject = "f at " + ", ".join(f"{n} = {v:g}" for n, v in zip(names, xs))
-    out, vals = build(xs)
+    read: list[Value] = []  # Values whose number f read with float() (math.exp(v) does that too)
+    before, SWITCHES.number_read = SWITCHES.number_read, read.append
+    try:
+        out, vals = build(xs)
+    finally:
+        SWITCHES.number_read = before
     rows: list[Row] = []
     if order == 1:
         try:
@@ -396,8 +401,17 @@ def _gradcheck(f: Callable[..., Value], xs: list[float], eps: float, atol: float
                                    what=f"∂f/∂{names[i]}", no_analytic=why))
     result = GradcheckResult(subject, rows, order, eps, atol, rtol)
     if not result.ok and any(r.status != "not finite" for r in result.failures):
-        result.culprits = _diagnose(out, vals, result, order, eps, atol, rtol)
+        result.culprits = _read_outside(read) + _diagnose(out, vals, result, order, eps, atol, rtol)
     return result
+
+
+def _read_outside(read: list[Value]) -> list[str]:
+    """The Values whose number f took out of the graph with float() or math.*: no gradient
+    flows back along that path, which explains a failing row better than any op can."""
+    names = list(dict.fromkeys(v.label or f"a value computed in f (= {v.data:g})" for v in read))
+    return [f"f read {name}'s number outside the graph (float({name}), or math.exp({name}) and "
+            f"the like, give a plain float): no gradient flows back along that path. Use the "
+            f"Value's own ops ({name}.exp(), {name}.log(), …) instead." for name in names[:3]]
 
 
 def gradgradcheck(f: Callable[..., Value], inputs: Sequence[float] | float, *, eps: float = 1e-6,

@@ -117,6 +117,15 @@ class Neuron(Module):
         # defop(..., replace=True) before then is the one used): no extra call per neuron.
         self._act = _identity if activation == "linear" else getattr(Value, activation)
 
+    def __getstate__(self) -> dict[str, Any]:
+        # The activation method is found again by name when unpickled (functions made by defop
+        # cannot be pickled by reference).
+        return {k: v for k, v in self.__dict__.items() if k != "_act"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._act = _identity if self.activation == "linear" else getattr(Value, self.activation)
+
     def __call__(self, x: Sequence[Any]) -> Value:
         if len(x) != len(self.w):
             raise ValueError(f"{self.name}: expected {len(self.w)} inputs, got {len(x)}")
