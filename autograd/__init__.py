@@ -1,6 +1,6 @@
 """glassgrad's autograd: a scalar computation graph you can look into. The public names."""
 
-from . import ops
+from . import ops, stepper  # stepper attaches Value.backward_steps
 from .anomaly import AnomalyError, AnomalyWarning, detect_anomaly
 from .functional import grad, no_grad
 from .gradcheck import GradcheckResult, check_op, gradcheck, gradgradcheck

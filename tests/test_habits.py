@@ -147,3 +147,12 @@ def test_detect_anomaly_warns_when_f_reads_a_number_outside_the_graph():
         y = (x.relu() * x).exp()  # relu's local rule reads float(x): no warning from inside backward
         y.backward()
         assert f"{y:.3f}" == "1.284" and y.data > 0  # reading on purpose: no warning
+
+
+def test_importing_autograd_gives_every_value_method():
+    import subprocess
+    import sys
+    code = ("from autograd import Value; v = Value(2.0); "
+            "print(len(list((v * v).backward_steps())))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "1", done.stderr
