@@ -156,3 +156,11 @@ def test_importing_autograd_gives_every_value_method():
             "print(len(list((v * v).backward_steps())))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "1", done.stderr
+
+
+def test_make_test_lints_the_project_only_and_exercise_files_are_ignored():
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[1]
+    makefile = (root / "Makefile").read_text(encoding="utf-8")
+    assert "LINT_PATHS := autograd nn demos tests" in makefile and "ruff check .\n" not in makefile
+    assert "my_derivatives.py" in (root / ".gitignore").read_text(encoding="utf-8").splitlines()
