@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import graphviz
 
-from .value import Value, topological_order
+from .value import Value
 
 if TYPE_CHECKING:
     from .stepper import Step
