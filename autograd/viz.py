@@ -8,7 +8,8 @@ and an MLP reads best as boxes per neuron inside boxes per layer. A leaf's group
 without the last dotted part; an op node joins a group by these rules, applied leaves first:
 
 1. it has a parameter of exactly one group among its inputs — the products ``w·x`` and the sum
-   that adds the bias (parameters of two groups meeting: no group);
+   that adds the bias (parameters of two groups meeting: no group, unless one group is inside the
+   other: an input put in layer ``L0`` times a weight of neuron ``L0.N1`` joins ``L0.N1``);
 2. all of its inputs are nodes of rule 1 or 2 of one group — the sum of the products when there
    is no bias; a sum (``Σ``) always counts here;
 3. it has one input, a node of rule 1 or 2 — the activation, where the neuron ends.
@@ -99,8 +100,11 @@ def assign_groups(order: list[Value], leaf_group: Callable[[Value], str | None])
             continue
         direct = {group[c] for c in children if c in params}
         if direct:
-            if len(direct) == 1:
-                group[node] = direct.pop()
+            deepest = max(direct, key=len)
+            # One group, or groups nested in it (an input of layer "L0" times a weight of
+            # neuron "L0.N1"): the node belongs to the innermost.
+            if all(deepest == g or deepest.startswith(g + ".") for g in direct):
+                group[node] = deepest
                 body.add(node)
             continue
         inner = {group.get(c) for c in children}
@@ -190,7 +194,7 @@ def draw_dot(
     if nodesep is not None:
         dot.attr(nodesep=f"{nodesep:g}", ranksep=f"{max(nodesep, 0.25):g}")
     if title:
-        dot.attr(label=title, labelloc="t", labeljust="l", fontsize="14")
+        dot.attr(label=title, labelloc="t", labeljust="l", fontsize="12")
     if svg_id:
         dot.attr(id=svg_id)
     dot.attr("node", fontname="Helvetica", fontsize=str(fontsize))

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from autograd import Value, render
 from autograd.stepper import write_stepper_html
+from autograd.viz import parameter_group
 from nn import MLP
 
 #: The sample drawn: inputs (1, 0), target 1 — both inputs of the pair differ, so XOR is 1.
@@ -56,10 +57,15 @@ def write_pictures(model: MLP, out_dir: str | Path) -> list[Path]:
     loss.label = "loss"
     loss.backward()
     title = (f"XOR, training step 1 (the initial weights, seed {seed}): the loss of one sample, "
-             f"x = ({x[0]:g}, {x[1]:g}), target {target:g}, after loss.backward(). "
-             f"Each box: name, data, grad = d loss / d value.")
+             f"x = ({x[0]:g}, {x[1]:g}), target {target:g}, after loss.backward().\\l"
+             f"Each box: name, data, grad = d loss / d value.\\l")
+    # The inputs are drawn inside the first layer's box, above its neurons: their edges then come
+    # down into each neuron from above instead of running across the neurons' boxes.
+    def group(leaf: Value) -> str | None:
+        return "L0" if any(leaf is xi for xi in inputs) else parameter_group(leaf)
+
     graph = render(loss, out / "xor_graph.svg", rankdir="TB", stacked=True, fontsize=9,
-                   number_format=".3g", nodesep=0.1, size=GRAPH_SIZE, title=title)
+                   number_format=".3g", nodesep=0.05, size=GRAPH_SIZE, title=title, cluster=group)
 
     # The first hidden neuron on its own: its output is the root, so the page has one step per
     # op of the neuron (products, sum, activation) and its parameters' grads are d out / d w.
