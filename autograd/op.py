@@ -160,6 +160,29 @@ class Op:
     def __repr__(self) -> str:
         return f"Op({self.name!r}, expr={self.expr!r})"
 
+    def __reduce__(self) -> tuple:
+        """Saved by name (its rules are functions, often lambdas): the registry's op of that
+        name, bound to the same parameters, when read back (pickle, copy)."""
+        family = self.family or self
+        if REGISTRY.get(family.name) is not family:
+            raise TypeError(
+                f"op {family.name!r} cannot be saved: ops are saved by their registry name, and "
+                f"this one is not (or no longer) the op registered under it. Declare it with "
+                f"defop(...) and do not replace it while its nodes are alive.")
+        if self.family is None:
+            return registered_op, (self.name,)
+        return registered_op, (family.name, self.params)
+
+
+def registered_op(name: str, params: dict[str, Any] | None = None) -> Op:
+    """The op registered as `name` (bound to `params`): how pickled nodes find their op again."""
+    op = REGISTRY.get(name)
+    if op is None:
+        raise LookupError(
+            f"the saved graph uses op {name!r}, which this program has not declared: import the "
+            f"module that calls defop({name!r}, ...) before unpickling")
+    return op.bind(**params) if params else op
+
 
 def _check_params(family: Op, params: dict[str, Any]) -> None:
     """A parameter whose default is a number must be a real number (``leaky_relu(alpha="a")`` is not)."""

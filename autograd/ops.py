@@ -60,6 +60,19 @@ ADD = defop(
     args=("a", "b"), expr="a + b", formulas=("1", "1"), method="__add__", rmethod="__radd__",
     doc="a + b. Local derivatives: ∂/∂a = 1, ∂/∂b = 1 (a sum passes its gradient on unchanged).",
 )
+_add_number_first = Value.__radd__
+
+
+def _radd(self: Value, other: Any) -> Value:
+    """``number + v``. ``sum(values)`` starts from the int 0, and ``0 + v`` is v itself: no
+    constant-0 leaf and no extra ``+`` node in the graph (``sum_values`` makes one Σ node)."""
+    if other.__class__ is int and other == 0:
+        return self
+    return _add_number_first(self, other)
+
+
+Value.__radd__ = _radd
+
 SUB = defop(
     "-", operator.sub, lambda a, b, out: (1.0, -1.0),
     args=("a", "b"), expr="a - b", formulas=("1", "-1"), method="__sub__", rmethod="__rsub__",
