@@ -55,6 +55,7 @@ def topological_order(root):
             stack.extend(node.children)
     return order
 '''
+SIGMOID = "1 / (1 + math.exp(-x)) if x >= 0 else math.exp(x) / (1 + math.exp(x))"
 RESET = '''    for node in order:
         if node.children:
             node.grad = 0.0
@@ -91,20 +92,21 @@ MUTANTS = [
      "children in argument order: a / b has (a, b)"),
     ("* recorded as +", 3, P3, '(self, other), "*"', '(self, other), "+"', "FAIL",
      "a * b: op '+', expected '*'"),
-    ("sigmoid without the minus", 3, P3, "1 / (1 + math.exp(-x)) if x >= 0 else math.exp(x) / (1 + math.exp(x))",
-     "1 / (1 + math.exp(x))", "FAIL", "σ(x) = 1/(1 + e^−x), with a minus in the exponent"),
-    ("sigmoid overflows", 3, P3, "1 / (1 + math.exp(-x)) if x >= 0 else math.exp(x) / (1 + math.exp(x))",
-     "1 / (1 + math.exp(-x))", "ERROR", "Value(-800.0).sigmoid()"),
-    ("relu keeps negatives", 3, P3, "max(0.0, self.data)", "self.data", "FAIL", "relu keeps positive numbers"),
+    ("sigmoid without the minus", 3, P3, SIGMOID, "1 / (1 + math.exp(x))", "FAIL", "σ(x) = 1/(1 + e^−x), with a minus in the exponent"),
+    ("sigmoid overflows", 3, P3, SIGMOID, "1 / (1 + math.exp(-x))", "FAIL", "for x < 0 use the equal form eˣ/(1 + eˣ)"),
+    ("relu keeps negatives", 3, P3, "max(0.0, self.data)", "self.data", "FAIL",
+     "relu keeps positive numbers"),
     ("** forgets its exponent", 3, P3, '"**", exponent=p)', '"**")', "FAIL", "a ** 3: exponent None"),
     ("+ changes its input", 3, P3, 'return Value(self.data + other.data, (self, other), "+")',
      'self.data = self.data + other.data\n        return Value(self.data, (self, other), "+")',
      "FAIL", "changed its inputs"),
     # part 4: topological order
-    ("no visited set", 4, P4, "elif node not in seen:", "elif True:", "FAIL", "appears 2 times in your order"),
+    ("no visited set", 4, P4, "elif node not in seen:", "elif True:", "FAIL",
+     "appears 2 times in your order"),
     ("recursive sort", 4, P4, None, RECURSIVE_ORDER, "FAIL",
      "then RecursionError: see the iterative version in the hint"),
-    ("a node before its children", 4, P4, None, PREORDER, "FAIL", "it is reversed"),
+    ("a node before its children", 4, P4, None, PREORDER, "FAIL",
+     "you add a node before its children are done"),
     ("root first", 4, P4, "return order", "return order[::-1]", "FAIL", "it is reversed"),
     ("visited list, not set", 4, P4, [("order, seen = [], set()", "order, seen = [], []"),
                                        ("seen.add(node)", "seen.append(node)")], None, "FAIL",
@@ -123,11 +125,12 @@ MUTANTS = [
     ("input's grad as the factor", 5, P5, "child.grad += node.grad * d", "child.grad += child.grad * d",
      "FAIL", "you multiplied by the input's grad"),
     # part 6: the network
-    ("neuron without activation", 6, P6, 'return z if self.activation == "linear" else getattr(z, self.activation)()',
-     "return z", "FAIL", "without the activation"),
+    ("neuron without activation", 6, P6,
+     'return z if self.activation == "linear" else getattr(z, self.activation)()', "return z", "FAIL",
+     "without the activation"),
     ("neuron without bias", 6, P6, "z = self.b", "z = 0.0", "FAIL", "without the bias"),
     ("bias listed first", 6, P6, "return [*self.w, self.b]", "return [self.b, *self.w]", "FAIL",
-     "expected tanh(-1.25)"),
+     "list the weights first, then the bias"),
     ("mse sums", 6, P6, "return total / len(targets)", "return total", "FAIL", "the sum, not the mean"),
     ("sgd uphill", 6, P6, "p.data -= lr * p.grad", "p.data += lr * p.grad", "FAIL", "you stepped uphill"),
     ("one output in a list", 6, P6, "return x[0] if len(x) == 1 else x", "return x", "FAIL",

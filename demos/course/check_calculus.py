@@ -60,7 +60,10 @@ def check_part1(course: Path) -> Result:
             want = (f(x + h) - f(x - h)) / (2 * h)
             if close(got, want, rel=1e-9):
                 continue
-            where = f"central_difference({name}, x={x}, h={h:g}) = {num(got)}, expected {num(want)}"
+            digits = 6 if num(got) != num(want) else 12  # enough digits to show the difference
+            where = (f"central_difference({name}, x={x}, h={h:g}) = {float(got):.{digits}g}, "
+                     f"expected {want:.{digits}g}") if isinstance(got, (int, float)) else \
+                f"central_difference({name}, x={x}, h={h:g}) = {num(got)}, expected {num(want)}"
             if not isinstance(got, (int, float)):
                 raise fail(1, "type", f"{where}: return a float (got {type(got).__name__})", _HINTS_1)
             for key, value in _mistakes(f, x, h).items():

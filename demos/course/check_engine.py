@@ -27,7 +27,8 @@ _CODE3 = {
     "exp": 'return Value(math.exp(self.data), (self,), "exp")',
     "log": 'return Value(math.log(self.data), (self,), "log")',
     "tanh": 'return Value(math.tanh(self.data), (self,), "tanh")',
-    "sigmoid": "x = self.data\n    s = 1 / (1 + math.exp(-x)) if x >= 0 else math.exp(x) / (1 + math.exp(x))\n"
+    "sigmoid": "x = self.data\n"
+               "    s = 1 / (1 + math.exp(-x)) if x >= 0 else math.exp(x) / (1 + math.exp(x))\n"
                '    return Value(s, (self,), "sigmoid")',
     "relu": 'return Value(max(0.0, self.data), (self,), "relu")',
 }
@@ -91,8 +92,19 @@ def check_part3(course: Path) -> Result:
     for text, build, want, op, kids in _CASES3:
         a, b = V(2.0), V(-3.0)
         inputs = {"a": a, "b": b}
-        out = call(3, course, f"computing {text} (a = Value(2.0), b = Value(-3.0))", build, V, a, b)
         key_op = op or "+"
+        try:
+            out = build(V, a, b)
+        except OverflowError as err:
+            if key_op != "sigmoid":
+                raise learner_error(3, err, f"computing {text}", course) from None
+            raise fail(3, "sigmoid-overflow", [
+                f"{text} raised OverflowError: math.exp(800) is beyond the largest float",
+                "for x < 0 use the equal form eˣ/(1 + eˣ), whose exp never sees a large "
+                "argument (1/(1 + e^−x) for x ≥ 0)"], _hints3("sigmoid")) from None
+        except Exception as err:
+            raise learner_error(3, err, f"computing {text} (a = Value(2.0), b = Value(-3.0))",
+                                course) from None
         if not isinstance(out, V):
             raise fail(3, "not-value", f"{text} returned {type(out).__name__} {out!r:.40}: an op must "
                                        f"return a new Value, so that the graph goes on", _hints3(key_op))
@@ -107,7 +119,8 @@ def check_part3(course: Path) -> Result:
             continue
         if out.op != op:
             raise fail(3, "op", [f"{text}: op {out.op!r}, expected {op!r}",
-                                 "backward looks the local-derivative rule up by op (RULES in part3_value.py)"],
+                                 "backward looks the local-derivative rule up by op (RULES in "
+                                 "part3_value.py)"],
                        _hints3(op))
         if kids is None:
             continue
@@ -206,8 +219,13 @@ def _order_problem(order: Any, root: Any, names: dict[int, str]) -> tuple[str, s
                                                              " (the root)") + f": {len(missing)} of "
                            f"{len(behind)} nodes are missing")
     if len(order) > 1 and order[0] is root:
-        return "reversed", ("your order starts with the root: it is reversed. Leaves first, the root "
-                            "last (backward walks it in reverse)")
+        backwards = {id(node): k for k, node in enumerate(reversed(order))}
+        if all(backwards[id(c)] < backwards[id(n)] for n in order for c in n.children):
+            return "reversed", ("your order starts with the root: it is reversed. Leaves first, the "
+                                "root last (backward walks it in reverse)")
+        return "before-child", ("your order starts with the root, and reversing it would not help "
+                                "either: you add a node before its children are done. Add a node "
+                                "only once all of its children are in the order")
     for k, node in enumerate(order):
         for c in node.children:
             if pos[id(c)] > k:
@@ -288,7 +306,7 @@ def check_part4(course: Path) -> Result:
 
 def _check_depth(course: Path, V: type, topo: Callable[[Any], Any]) -> str:
     def run(depth: int) -> tuple[Any, Any]:
-        root, c = chain(V, depth)
+        root, _ = chain(V, depth)
         return root, topo(root)
 
     def timed(depth: int) -> float:
@@ -487,7 +505,8 @@ def _diagnose(spec: Spec, mine: list[Any], ref: list[Any], steps: list[Any], eve
                                          f"comes later in your walk and adds its share only then. "
                                          f"Walk reversed(topological_order(root)): root first, every "
                                          f"node after all of its users")
-                    return "upstream", f"{where}: its grad is {num(g_mine)} when you pass it on, expected {num(g_ref)}"
+                    return "upstream", (f"{where}: its grad is {num(g_mine)} when you pass it on, "
+                                        f"expected {num(g_ref)}")
                 continue
             # a write to node i's grad
             before = cur[i]
@@ -541,7 +560,8 @@ def _diagnose(spec: Spec, mine: list[Any], ref: list[Any], steps: list[Any], eve
             if len(terms) > 1 and any(close(mine[i].grad, s.upstream * c.local) for s, c in terms):
                 return "overwrite", message + " — did you overwrite instead of adding?"
             return "result", message
-    return "result", f"node `{names[wrong[0]]}`: yours {num(mine[wrong[0]].grad)}, expected {num(ref[wrong[0]].grad)}"
+    i = wrong[0]
+    return "result", f"node `{names[i]}`: yours {num(mine[i].grad)}, expected {num(ref[i].grad)}"
 
 
 def _second_call(spec: Spec, mine: list[Any], ref: list[Any], first: list[float],

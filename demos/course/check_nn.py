@@ -75,6 +75,8 @@ def check_part6(course: Path) -> Result:
                 got = getattr(out, "data", out)
                 why = ("that is z = w·x + b without the activation" if act != "linear" and close(got, -1.25)
                        else "that is act(w·x) without the bias" if close(got, _act(act, -1.5))
+                       else "that is what parameters() in the order (b, w0, w1) gives: list the "
+                            "weights first, then the bias" if close(got, _act(act, 0.0))
                        else "")
                 raise fail(6, "neuron", [f"Neuron(2, {act!r}) with w = (0.5, -1.0), b = 0.25 on x = (1, 2): "
                                          f"{num(got)}, expected {act}(-1.25) = {num(want)}"]
