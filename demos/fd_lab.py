@@ -84,7 +84,8 @@ def sweep(name: str, x: float, hs: Sequence[float] | None = None) -> Sweep:
     return Sweep(name, x, hs, forward, central)
 
 
-def kink_slopes(f: Callable[[float], float], x: float, hs: Sequence[float]) -> list[tuple[float, float, float]]:
+def kink_slopes(f: Callable[[float], float], x: float,
+                hs: Sequence[float]) -> list[tuple[float, float, float]]:
     """(h, left slope, right slope) at x for each h: at a kink they stay apart."""
     fx = f(x)
     return [(h, (fx - f(x - h)) / h, (f(x + h) - fx) / h) for h in hs]
