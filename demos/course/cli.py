@@ -46,6 +46,10 @@ def new_course(target: Path) -> list[Path]:
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, dest)
         written.append(dest)
+    picture = REPO / "docs" / "fd_lab.png"  # part 1's picture, made by demos.fd_lab
+    if picture.is_file():
+        shutil.copyfile(picture, target / picture.name)
+        written.append(target / picture.name)
     marker = target / MARKER
     marker.write_text(json.dumps({"course": "glassgrad", "version": VERSION, "failures": {}}, indent=1),
                       encoding="utf-8")
@@ -138,7 +142,7 @@ def hint_level(data: dict[str, Any], result: Result, asked: int | None) -> int:
 
 def print_result(result: Result, seconds: float, level: int, stream: TextIO) -> None:
     title = PARTS[result.part]
-    stream.write(f"part {result.part}  {title:<52} {result.status:<5} ({seconds:.1f} s)\n")
+    stream.write(f"part {result.part}  {title:<56} {result.status:<5} ({seconds:.1f} s)\n")
     for line in result.lines:
         for sub in line.splitlines():
             stream.write(f"    {sub}\n")
