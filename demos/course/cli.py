@@ -213,3 +213,6 @@ def main(argv: Sequence[str] | None = None, stream: TextIO | None = None) -> int
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `... | head`: the reader left; say nothing more
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
