@@ -74,10 +74,9 @@ def report_read(node: Value) -> None:
                f"which call it) gives a plain float, so no gradient flows back along that path. "
                f"Use the Value's ops (v.exp(), v.log(), …) to stay in the graph, or v.data to read "
                f"the number on purpose.")
-    level, frame = 2, sys._getframe(1)
-    while frame.f_back is not None and frame.f_code.co_filename.startswith(_LIBRARY):
-        frame, level = frame.f_back, level + 1
-    warnings.warn(message, AnomalyWarning, stacklevel=level)
+    checker = SWITCHES.anomaly
+    if checker is not None:
+        checker.warn(message)
 
 
 _BACKWARD_CODE = (chain_rule.__code__, local_derivatives.__code__)
@@ -122,8 +121,13 @@ class _Checker:
         self.registry: dict[Any, Any] = {}
 
     def signal(self, message: str) -> None:
+        """An `AnomalyError`, or in warn mode an `AnomalyWarning`."""
         if self.mode != "warn":
             raise AnomalyError(message)
+        self.warn(message)
+
+    def warn(self, message: str) -> None:
+        """An `AnomalyWarning` pointing at the user's line, remembered in our bounded registry."""
         frame = sys._getframe()
         while frame.f_back is not None and frame.f_code.co_filename.startswith(_LIBRARY):
             frame = frame.f_back
