@@ -169,6 +169,7 @@ class _Checker:
         after the graph was built; the gradients would mix the old forward pass with the new
         number. The first such node (leaves first, so its own inputs are still consistent) is
         reported, with the input that changed when the graph was built under this switch.
+        (So a forward rule must give the same number for the same inputs: no randomness inside.)
         """
         for node in order:
             children = node.children
