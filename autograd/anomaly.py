@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import sys
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -162,7 +162,6 @@ class _Checker:
         number. The first such node (leaves first, so its own inputs are still consistent) is
         reported, with the input that changed when the graph was built under this switch.
         """
-        self.reported.clear()
         for node in order:
             children = node.children
             if not children:
@@ -203,12 +202,12 @@ class _Checker:
                 f"rebuild the graph (run the forward pass again) after changing a value. Path from "
                 f"the root: {path_from_root(root, node)}.")
 
-    def gradients(self, root: Value, node: Value, grads: Mapping[Value, Any] | None = None) -> None:
-        """Called by the core after `node` passed its gradient on (``grads``, or else ``.grad``)."""
+    def gradients(self, root: Value, node: Value) -> None:
+        """Called by the core after `node` passed its gradient on to its children's ``.grad``."""
         if node is root:  # the first node of every pass: start afresh
             self.reported.clear()
         children = node.children
-        upstream = _number(node.grad if grads is None else grads[node])
+        upstream = _number(node.grad)
         if not math.isfinite(upstream):
             return  # reported at the node where it started (or the seed was not finite)
         op = node._op
@@ -217,7 +216,7 @@ class _Checker:
         if not forward_ok and self.mode == "warn":
             return  # NaN/inf already in the forward pass: reported there, when it was made
         for i, child in enumerate(children):
-            g = _number(child.grad if grads is None else grads[child])
+            g = _number(child.grad)
             if math.isfinite(g) or id(child) in self.reported:
                 continue
             self.reported.add(id(child))

@@ -16,7 +16,7 @@ import operator
 from collections.abc import Iterable
 from typing import Any
 
-from .op import Op, defop
+from .op import REGISTRY, Op, defop
 from .value import Value, _record, _to_float, apply, lift
 
 
@@ -238,7 +238,7 @@ def sum_values(values: Iterable[Any], start: Any = 0.0) -> Value:
         terms.append(start)
     if not terms:
         return lift(start, SUM)
-    return apply(SUM, *terms)
+    return apply(REGISTRY["sum"], *terms)  # a `sum` replaced with defop(replace=True) is used
 
 
 def _softplus(x: float) -> float:

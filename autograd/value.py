@@ -248,6 +248,21 @@ class Value:
 
     __hash__ = object.__hash__
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> Value:
+        """``copy.deepcopy``: the whole graph behind this node, copied leaves first, without recursion.
+
+        Numbers, grads, labels and the shape of the graph (shared nodes stay shared) are copied;
+        ops are not (they are entries of the op table, like functions). Python's default would
+        recurse once per node and stop at a chain of a few thousand.
+        """
+        for node in topological_order(self):
+            if id(node) not in memo:
+                twin = _new(Value)
+                twin.data, twin.grad, twin.label, twin._op = node.data, node.grad, node.label, node._op
+                twin.children = tuple([memo[id(c)] for c in node.children])
+                memo[id(node)] = twin
+        return memo[id(self)]
+
     def backward(self, gradient: Any = 1.0) -> None:
         """Fill in ``.grad`` of every node behind this one with d self / d node (reverse-mode autodiff).
 
@@ -398,6 +413,8 @@ def _record(op: Op, out: float, children: tuple[Value, ...]) -> Value:
     Written as plain slot assignments on a bare object rather than a call to ``Value(...)``: the
     number is known to be a float already, and this runs once per node.
     """
+    if not op.proven:  # until its forward rule has given a float: is `out` a real number?
+        out = checked_output(op, out)
     node = _new(Value)
     node.data = out
     node.grad = 0.0
@@ -412,6 +429,32 @@ def _record(op: Op, out: float, children: tuple[Value, ...]) -> Value:
         if switches.anomaly is not None:
             switches.anomaly.forward(op, children, out, node)
     return node
+
+
+def checked_output(op: Op, out: Any) -> float:
+    """A forward rule's result as a float: a real number is converted, anything else refused.
+
+    Refused at the first call that returns it, naming the op, rather than stored in ``.data`` to
+    fail somewhere far away (a str in a sum, a complex in a log, None in a picture). Once a rule
+    has given a float the op counts as `proven` and nodes skip this check (checking every result
+    would cost about 3% of building a node); a rule that gives a float first and something else
+    later is not caught.
+    """
+    if out.__class__ is float:
+        op.proven = True
+        return out
+    if isinstance(out, Real):
+        return _to_float(out, f"{op.name}: its forward rule's result")
+    if out is None:
+        hint = "; does the rule forget to `return` its result?"
+    elif isinstance(out, complex) or "complex" in type(out).__name__:
+        hint = "; glassgrad works on real numbers only"
+    elif isinstance(out, Value):
+        hint = "; a forward rule works on plain floats (use math.*, not ops, inside it)"
+    else:
+        hint = ""
+    raise TypeError(f"{op.name}: its forward rule returned {type(out).__name__} {out!r:.40}, not "
+                    f"a real number; a forward rule must return a float{hint}")
 
 
 def describe(node: Value) -> str:

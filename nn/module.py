@@ -9,8 +9,7 @@ from numbers import Integral, Real
 from operator import mul
 from typing import Any
 
-from autograd import Value, apply
-from autograd.ops import SUM
+from autograd import REGISTRY, Value, apply
 from autograd.value import _leaf, _to_float, shorten
 
 #: what a neuron may apply to its pre-activation: each but "linear" is the `Value` method of that name
@@ -119,9 +118,10 @@ class Neuron(Module):
         self.b = Value(0.0, label=f"{name}.b") if bias else None
         # The names of the nodes a call builds, made once here: a call only assigns them.
         self.node_labels = ([f"{name}.w{i}·x{i}" for i in range(nin)], f"{name}.z", f"{name}.out")
-        # The op-table method itself, looked up when the neuron is made (so an op replaced with
-        # defop(..., replace=True) before then is the one used): no extra call per neuron.
+        # The op-table method and the sum op themselves, looked up when the neuron is made (so an op
+        # replaced with defop(..., replace=True) before then is the one used): no extra call per neuron.
         self._act = _identity if activation == "linear" else getattr(Value, activation)
+        self._sum = REGISTRY["sum"]
 
     def __getstate__(self) -> dict[str, Any]:
         # The activation method is found again by name when unpickled (functions made by defop
@@ -143,7 +143,7 @@ class Neuron(Module):
         names, z_name, out_name = self.node_labels
         for product, name in zip(products, names):
             product.label = name
-        z = apply(SUM, *products, self.b) if self.b is not None else apply(SUM, *products)
+        z = apply(self._sum, *products, self.b) if self.b is not None else apply(self._sum, *products)
         z.label = z_name
         out = self._act(z)
         out.label = out_name  # for "linear", z itself: named as the neuron's output
