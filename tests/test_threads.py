@@ -1,6 +1,6 @@
 """The threading model: the switches are per thread; graphs in separate threads are independent.
 
-What holds (README, "Threads"): `no_grad()` and `detect_anomaly()` affect only the thread that
+What holds (docs/fine_print.md, "Threads"): `no_grad()` and `detect_anomaly()` affect only the thread that
 entered them, and a new thread starts with graphs recorded and no anomaly checks. Separate graphs in
 separate threads (they may share leaves, e.g. a model's parameters, for *building*) give the
 same numbers as run one after another. A backward pass writes ``.grad`` on every node behind
