@@ -304,6 +304,7 @@ def test_widgets_in_jupyterlab(jupyter, chromium):
     assert [counter(f) for f in frames] == ["Step 2 of 3", "Step 3 of 3"]
     ActionChains(driver).send_keys(Keys.ARROW_LEFT).perform()
     assert [counter(f) for f in frames] == ["Step 2 of 3", "Step 2 of 3"]
+    driver.save_screenshot(str(shots / "inline_steppers.png"))
     # the live stepper's keys, too, act only while it has focus
     k = _text(driver, ".gg-counter", stepper)
     stepper.click()
