@@ -69,24 +69,26 @@ class Picture:
     def __init__(self, root: Value, names: dict[Value, str], rankdir: str) -> None:
         order = topological_order(root)
         prefix = f"gg-{uuid.uuid4().hex[:8]}"
+        mine = {f"gg{i}": node for i, node in enumerate(order)}  # a class per value: which box is whose
         svg = svg_source(draw_dot(root, names=names, grad_text=dict.fromkeys(order, self._WIDE),
                                   number_format="+.3e", svg_id=prefix, max_nodes=10_000,
-                                  rankdir=rankdir))
-        by_id = {f"{prefix}-v{i}": node for i, node in enumerate(order)}
-        by_id.update((f"{prefix}-v{i}-op", node) for i, node in enumerate(order) if node.children)
-        dot_name = {f"v{i}": node for i, node in enumerate(order)}
+                                  rankdir=rankdir, classes={node: c for c, node in mine.items()}))
         holes: list[tuple[int, int, str, Any]] = []  # (start, end, kind, key) of text to swap
+        by_id: dict[str, Value] = {}  # a value's SVG id; its op's is the same + "-op"
+        for m in re.finditer(r'<g id="([^"]*)" class="(node (gg\d+))">', svg):
+            node = mine[m.group(3)]
+            by_id[html.unescape(m.group(1))] = node
+            holes.append((m.start(2), m.end(2), "class", node))
+            # The box's last two texts are its data and grad cells (a label may say anything).
+            texts = list(re.finditer(r">([^<]*)</text>", svg[m.end():svg.index("</g>", m.end())]))
+            for kind, t in zip(("data", "grad"), texts[-2:]):
+                holes.append((m.end() + t.start(1), m.end() + t.end(1), kind, node))
         for m in re.finditer(r'<g id="([^"]*)" class="(node)">', svg):
-            node = by_id.get(html.unescape(m.group(1)))
-            if node is None:
-                continue
-            op = html.unescape(m.group(1)).endswith("-op")
-            holes.append((m.start(2), m.end(2), "op-class" if op else "class", node))
-            if not op:
-                end = svg.index("</g>", m.end())
-                for kind, word in (("data", ">data "), ("grad", ">grad ")):
-                    at = svg.index(word, m.end(), end) + 1
-                    holes.append((at, svg.index("<", at), kind, node))
+            ident = html.unescape(m.group(1))
+            if ident.endswith("-op") and ident[:-3] in by_id:
+                holes.append((m.start(2), m.end(2), "op-class", by_id[ident[:-3]]))
+        # Edges are titled with Graphviz's node names: a value's is its id without the prefix.
+        dot_name = {ident[len(prefix) + 1:]: node for ident, node in by_id.items()}
         for m in re.finditer(r'<g id="[^"]*" class="(edge)">\s*<title>([^<]*)</title>', svg):
             tail, _, head = html.unescape(m.group(2)).partition("->")  # input -> op, or op -> result
             key = (dot_name[tail], dot_name[head.removesuffix("op")]) if tail in dot_name else None
