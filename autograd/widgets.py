@@ -23,8 +23,12 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import anywidget
-import traitlets
+try:
+    import anywidget
+    import traitlets
+except ImportError as err:  # the core and `make test` do without it; say how to get it
+    raise ImportError(f"autograd.widgets needs the notebook extra ({err.name} is missing): "
+                      f"pip install -e '.[notebook]' (or pip install anywidget)") from err
 
 from .forward import ForwardStep, forward_steps
 from .notebook import step_html

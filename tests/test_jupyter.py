@@ -329,6 +329,20 @@ def test_widgets_in_jupyterlab(jupyter, chromium):
     _wait(driver, lambda d: not log_widget.find_element(By.CSS_SELECTOR, ".gg-error").is_displayed())
     driver.save_screenshot(str(shots / "notebook.png"))
 
+    # -- forward mode from the menu: tangents along z, and predict mode asks before it shows ----------
+    from selenium.webdriver.support.ui import Select
+
+    Select(log_widget.find_element(By.CSS_SELECTOR, "select.gg-mode")).select_by_value("forward")
+    _wait(driver, lambda d: "(forward, along z)" in _text(d, ".gg-explain", log_widget), show=log_widget)
+    log_widget.find_element(By.CSS_SELECTOR, ".gg-predict-box").click()
+    _wait(driver, lambda d: "What is the tangent of" in _text(d, ".gg-explain", log_widget))
+    guess = log_widget.find_element(By.CSS_SELECTOR, "input.gg-guess")
+    guess.send_keys("1", Keys.ENTER)  # d log(z) / dz at z = 3 is 1/3, not 1
+    _wait(driver, lambda d: "Not quite" in _text(d, ".gg-feedback", log_widget), show=log_widget)
+    assert "= 0.333333" in _text(driver, ".gg-feedback", log_widget)
+    driver.execute_script("arguments[0].scrollIntoView()", log_widget)
+    log_widget.screenshot(str(shots / "forward_predict.png"))
+
     # -- the browser console: no errors from the page or the widgets ---------------------------------
     severe = [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
     assert not severe, severe
