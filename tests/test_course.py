@@ -214,6 +214,10 @@ def test_a_generated_failing_graph_is_shown_and_is_the_same_every_run(tmp_path):
 def test_todo_parts_say_so(tmp_path):
     course = tmp_path / "fresh"
     course_main(["new", str(course)], io.StringIO())
+    # the learner's README, and part 1's picture from the finite-difference lab
+    assert "python -m demos.course check" in (course / "README.md").read_text()
+    assert (course / "fd_lab.png").read_bytes() == (REPO / "docs" / "fd_lab.png").read_bytes()
+    assert "fd_lab.png" in (course / "mygrad" / "part1_derivative.py").read_text()
     for part in PARTS:
         result = grade(course, part)
         assert result.status == "TODO", (part, result)
