@@ -432,7 +432,7 @@ def forward_steps(root: Value, tangents: Mapping[Value, float]) -> Iterator[Forw
 
 
 def _steps(order: list[Value], seeds: dict[Value, float]) -> Iterator[ForwardStep]:
-    from .stepper import argument_names, derivative_formula, node_names
+    from .stepper import argument_names, format_number, node_names, rule_text
 
     names = node_names(order)
     total = sum(1 for node in order if node.children and node not in seeds)
@@ -455,7 +455,8 @@ def _steps(order: list[Value], seeds: dict[Value, float]) -> Iterator[ForwardSte
             contribution = d * tangent[child]
             t += contribution
             records.append(InputTangent(child, names[child], args[i], tangent[child], float(d),
-                                        derivative_formula(node, i, float(d)), contribution))
+                                        f"{rule_text(node, i)} = {format_number(float(d))}",
+                                        contribution))
         tangent[node] = t
         yield ForwardStep(number, total, node, names[node], t, tuple(records))
 
