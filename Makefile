@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 # Only the project's own code is linted: a scratch file in the root does not fail `make test`.
-LINT_PATHS := autograd nn demos tests
+LINT_PATHS := autograd nn demos tests tools
 
 .PHONY: demo test lint setup clean gallery bench lab mutate
 
