@@ -3,18 +3,20 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+# Only the project's own code is linted: a scratch file in the root does not fail `make test`.
+LINT_PATHS := autograd nn demos tests tools
 
-.PHONY: demo test lint setup clean gallery bench mutate
+.PHONY: demo test lint setup clean gallery bench lab mutate
 
 demo: $(STAMP)
 	$(PY) -m demos.xor
 
 test: $(STAMP)
-	$(PY) -m ruff check .
+	$(PY) -m ruff check $(LINT_PATHS)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(PY) -m ruff check .
+	$(PY) -m ruff check $(LINT_PATHS)
 
 # Re-runs every tutorial demo in full (a few minutes) and rewrites the README's pictures in docs/.
 gallery: $(STAMP)
@@ -25,6 +27,12 @@ gallery: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[bench]'
 	$(PY) -m demos.benchmark --json out/benchmark.json $(BENCH_ARGS)
+
+# The notebook course (demos/notebooks/) in JupyterLab, with the live widgets: installs the
+# `notebook` extra (kernel, anywidget, JupyterLab) first. Not needed by `make demo` or `make test`.
+lab: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[notebook]'
+	$(PY) -m jupyterlab --ServerApp.root_dir=demos/notebooks $(LAB_ARGS)
 
 # Mutation testing of the engine core and nn/ with mutmut (docs/mutation.md): plants small bugs one
 # at a time and runs the tests that reach each; the report (killed, survived, timed out, not reached,

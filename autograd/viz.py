@@ -8,7 +8,8 @@ and an MLP reads best as boxes per neuron inside boxes per layer. A leaf's group
 without the last dotted part; an op node joins a group by these rules, applied leaves first:
 
 1. it has a parameter of exactly one group among its inputs — the products ``w·x`` and the sum
-   that adds the bias (parameters of two groups meeting: no group);
+   that adds the bias (parameters of two groups meeting: no group, unless one group is inside the
+   other: an input put in layer ``L0`` times a weight of neuron ``L0.N1`` joins ``L0.N1``);
 2. all of its inputs are nodes of rule 1 or 2 of one group — the sum of the products when there
    is no bias; a sum (``Σ``) always counts here;
 3. it has one input, a node of rule 1 or 2 — the activation, where the neuron ends.
@@ -29,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import graphviz
 
-from .value import Value, topological_order
+from .value import Value
 
 if TYPE_CHECKING:
     from .stepper import Step
@@ -47,6 +48,33 @@ class GraphTooLarge(ValueError):
 
 class GraphvizNotFound(RuntimeError):
     """Graphviz's `dot` program is not installed (or not on PATH), so no picture can be drawn."""
+
+
+def number_text(x: float, spec: str = ".4g") -> str:
+    """`x` formatted with `spec`, never as a negative zero: ``-0.0`` (from w·0 with w < 0) and a
+    tiny negative rounded to ``-0.0000`` are both shown without the sign, which only distracts."""
+    text = format(x + 0.0, spec)  # + 0.0 turns -0.0 into 0.0
+    if text.startswith("-") and not any(ch in "123456789" for ch in text.split("e")[0]):
+        text = text[1:]
+    return text
+
+
+def reading_order(root: Value) -> list[Value]:
+    """Every node behind `root` in the order the expression reads: each node after its inputs,
+    inputs left to right (``x1, w1, x1*w1, x2, w2, x2*w2, …``). Iterative, like `topological_order`.
+    Pictures lay their nodes out in this order, so w0 comes left of w1 and neuron N0 left of N1."""
+    order: list[Value] = []
+    seen: set[Value] = set()
+    stack: list[tuple[Value, bool]] = [(root, False)]
+    while stack:
+        node, inputs_done = stack.pop()
+        if inputs_done:
+            order.append(node)
+        elif node not in seen:
+            seen.add(node)
+            stack.append((node, True))
+            stack.extend((child, False) for child in reversed(node.children))
+    return order
 
 
 def parameter_group(node: Value) -> str | None:
@@ -72,8 +100,11 @@ def assign_groups(order: list[Value], leaf_group: Callable[[Value], str | None])
             continue
         direct = {group[c] for c in children if c in params}
         if direct:
-            if len(direct) == 1:
-                group[node] = direct.pop()
+            deepest = max(direct, key=len)
+            # One group, or groups nested in it (an input of layer "L0" times a weight of
+            # neuron "L0.N1"): the node belongs to the innermost.
+            if all(deepest == g or deepest.startswith(g + ".") for g in direct):
+                group[node] = deepest
                 body.add(node)
             continue
         inner = {group.get(c) for c in children}
@@ -85,12 +116,42 @@ def assign_groups(order: list[Value], leaf_group: Callable[[Value], str | None])
     return group
 
 
+_WEIGHT = re.compile(r"(.+)\.w(\d+)")
+
+
+def neuron_names(order: list[Value]) -> dict[Value, str]:
+    """Names for the unlabelled nodes a neuron of `nn` builds, read off its parameters' labels.
+
+    `order` lists every node after its inputs. In the neuron ``L0.N1`` (parameters ``L0.N1.w0``,
+    ``L0.N1.b``, grouped by the rules in the module docstring): a product with the weight
+    ``L0.N1.w0`` is ``L0.N1.w0·x0``, the sum of the products (and the bias) is ``L0.N1.z``, and
+    the activation of that sum is ``L0.N1.out``. Nothing is stored on the nodes: `nn` builds them
+    unlabelled, because labelling every node as it is made would cost 6% of a training step.
+    """
+    groups = assign_groups(order, parameter_group)
+    names: dict[Value, str] = {}
+    for node in order:
+        group = groups.get(node)
+        if group is None or node.label or not node.children:
+            continue
+        children = node.children
+        weight = next((c for c in children if not c.children and (m := _WEIGHT.fullmatch(c.label))
+                       and m.group(1) == group), None)
+        if weight is not None and len(children) == 2 and node.op == "*":
+            names[node] = f"{weight.label}·x{weight.label.rsplit('.w', 1)[1]}"
+        elif len(children) > 1 or node.op_info.variadic:
+            names[node] = f"{group}.z"
+        elif names.get(children[0]) == f"{group}.z":
+            names[node] = f"{group}.out"
+    return names
+
+
 def draw_dot(
     root: Value,
     *,
     rankdir: str = "LR",
     show_grad: bool = True,
-    number_format: str = ".4f",
+    number_format: str = ".4g",
     highlight: Iterable[Value] | Mapping[Value, str] = (),
     cluster: bool | Callable[[Value], str | None] = True,
     max_nodes: int = 500,
@@ -98,13 +159,22 @@ def draw_dot(
     grad_text: Mapping[Value, str] | None = None,
     svg_id: str | None = None,
     classes: Mapping[Value, str] | None = None,
+    edges: Iterable[tuple[Value, Value]] | None = None,
+    size: str | None = None,
+    stacked: bool = False,
+    title: str | None = None,
+    fontsize: float = 11,
+    nodesep: float | None = None,
 ) -> graphviz.Digraph:
     """The graph behind `root` as a `graphviz.Digraph`: a table per value, an oval per op.
 
     - `rankdir`: "LR" (inputs on the left, default), "TB", "RL" or "BT".
     - `show_grad`: show each value's ``.grad`` next to its ``.data``.
-    - `number_format`: a format spec for data and grad, e.g. ".4f" (default) or ".3g".
-    - `highlight`: nodes to fill with colour — a set of values, or ``{value: "#colour"}``.
+    - `number_format`: a format spec for data and grad: ".4g" (default: 4 significant digits, so a
+      small gradient stays visible) or ".4f" (fixed decimals). ``-0`` is always shown as ``0``.
+    - `highlight`: nodes to fill with colour — a set of values, or ``{value: "#colour"}``. Edges
+      between two highlighted values are drawn bold, unless `edges` says which to draw bold:
+      ``(input, node)`` pairs (the stepper passes the edges its chain-rule step uses).
     - `cluster`: True groups parameters labelled ``L0.N1.w0`` into boxes per neuron inside boxes
       per layer (see the module docstring for which op nodes join them); False for none; or a
       function giving a leaf's group name (dots nest: ``"L0.N1"`` is inside ``"L0"``).
@@ -112,6 +182,9 @@ def draw_dot(
     - `names`: text to show as a value's name instead of its label; `grad_text`: text to show in
       place of the grad (the stepper uses both); `svg_id`: a prefix for the ids in SVG output;
       `classes`: a CSS class per value for its ``<g class="node …">`` in SVG output.
+    - `size`: Graphviz's size limit in inches, e.g. "13,40": a larger drawing is scaled down to fit.
+    - `stacked`: name, data and grad one above the other (a narrow record) instead of in a row.
+    - `title`: a line of text above the picture.
     """
     if rankdir not in ("LR", "RL", "TB", "BT"):
         raise ValueError(f"draw_dot: rankdir={rankdir!r}; choose 'LR', 'RL', 'TB' or 'BT'")
@@ -124,7 +197,7 @@ def draw_dot(
         raise ValueError(f"draw_dot: max_nodes must be a positive int, got {max_nodes!r}")
     if not isinstance(root, Value):
         raise TypeError(f"draw_dot: expected a Value, got {type(root).__name__} {root!r:.40}")
-    order = topological_order(root)
+    order = reading_order(root)
     count = len(order) + sum(1 for node in order if node.children)
     if count > max_nodes:
         raise GraphTooLarge(
@@ -134,31 +207,40 @@ def draw_dot(
             f"draw_dot(root, max_nodes={count}), or draw a sub-graph: pass an inner node instead "
             f"of the root (one neuron's output, one sample's loss instead of the batch's).")
     colours = _colours(highlight)
+    hot = None if edges is None else set(edges)
+    heads = set() if hot is None else {node for _, node in hot}
     ids = {node: f"v{i}" for i, node in enumerate(order)}
     if not (isinstance(cluster, bool) or cluster is None or callable(cluster)):
         raise TypeError(f"draw_dot: cluster must be True, False or a function of a leaf giving its "
                         f"group name, got {type(cluster).__name__} {cluster!r:.40}")
     leaf_group = parameter_group if cluster is True else cluster or None
     groups = assign_groups(order, leaf_group) if leaf_group else {}
+    inferred = neuron_names(order)  # L0.N1.w0·x0, L0.N1.z, L0.N1.out for an MLP's nodes
 
     prefix = f"{svg_id}-" if svg_id else ""
     dot = graphviz.Digraph(name=svg_id or "glassgrad", format="svg")
     dot.attr(rankdir=rankdir, fontname="Helvetica", bgcolor="white")
+    if size:
+        dot.attr(size=size)
+    if nodesep is not None:
+        dot.attr(nodesep=f"{nodesep:g}", ranksep=f"{max(nodesep, 0.25):g}")
+    if title:
+        dot.attr(label=title, labelloc="t", labeljust="l", fontsize="12")
     if svg_id:
         dot.attr(id=svg_id)
-    dot.attr("node", fontname="Helvetica", fontsize="11")
+    dot.attr("node", fontname="Helvetica", fontsize=str(fontsize))
     dot.attr("edge", color="#555555", arrowsize="0.7")
 
     statements: dict[str | None, list[tuple[str, dict[str, str]]]] = {}
     for node in order:
         nid = ids[node]
         fill = colours.get(node)
-        name = names[node] if names is not None and node in names else node.label
-        # "+ 0.0" turns -0.0 (from w·0 with w < 0) into 0.0: a sign on zero only distracts here.
+        name = (names[node] if names is not None and node in names
+                else node.label or inferred.get(node, ""))
         grad = (grad_text.get(node, "?") if grad_text is not None
-                else format(node.grad + 0.0, number_format))
-        data = format(node.data + 0.0, number_format)
-        label = _value_label(name, data, grad if show_grad else None, fill)
+                else number_text(node.grad, number_format))
+        data = number_text(node.data, number_format)
+        label = _value_label(name, data, grad if show_grad else None, fill, stacked)
         attrs = {"label": label, "shape": "plain", "id": prefix + nid}
         css = (classes or {}).get(node) or ("highlight" if fill else "")
         if css:
@@ -169,22 +251,27 @@ def draw_dot(
             op = node.op_info
             op_attrs = {"label": op.symbol, "shape": "ellipse", "id": f"{prefix}{nid}-op",
                         "margin": "0.04,0.02", "height": "0.3"}
-            if fill:
+            if fill and (hot is None or node in heads):  # only an op that passes gradients on
                 op_attrs.update(style="filled", fillcolor=fill, penwidth="2")
             bucket.append((nid + "op", op_attrs))
 
-    _emit_clusters(dot, statements, prefix)
     for nid, attrs in statements.get(None, []):
         dot.node(nid, **attrs)
-    hot = {"color": "#d9480f", "penwidth": "2"}
+    _emit_clusters(dot, statements, prefix)
+    bold = {"color": "#d9480f", "penwidth": "2"}
     for node in order:
         if not node.children:
             continue
+        group = groups.get(node)
         for child in node.children:
-            # An edge between two highlighted values is drawn bold: in the stepper, the edges
-            # along which the current node passes its gradient on.
-            extra = hot if node in colours and child in colours else {}
-            dot.edge(ids[child], ids[node] + "op", **extra)
+            used = (child, node) in hot if hot is not None else node in colours and child in colours
+            attrs = dict(bold) if used else {}
+            if group is not None and groups.get(child) != group:
+                # An edge into a box from outside it (x into a neuron, a layer's outputs into the
+                # next): one rank longer, so the box starts below whatever feeds it and the edge
+                # comes in from above instead of running across the boxes beside it.
+                attrs["minlen"] = "2"
+            dot.edge(ids[child], ids[node] + "op", **attrs)
         dot.edge(ids[node] + "op", ids[node])
     return dot
 
@@ -197,8 +284,9 @@ def _colours(highlight: Iterable[Value] | Mapping[Value, str]) -> dict[Value, st
     return dict.fromkeys(highlight, HIGHLIGHT)
 
 
-def _value_label(name: str, data: str, grad: str | None, fill: str | None) -> str:
-    """A Graphviz HTML-like label: one row of cells, name | data | grad."""
+def _value_label(name: str, data: str, grad: str | None, fill: str | None,
+                 stacked: bool = False) -> str:
+    """A Graphviz HTML-like label: one row of cells, name | data | grad (or a column, `stacked`)."""
     esc = html.escape
     bg = f' bgcolor="{fill}"' if fill else ""
     cells = []
@@ -208,8 +296,10 @@ def _value_label(name: str, data: str, grad: str | None, fill: str | None) -> st
     if grad is not None:
         shown = '<font color="#999999">?</font>' if grad == "?" else esc(grad)  # "?": not reached yet
         cells.append(f"<td>grad {shown}</td>")
-    return (f'<<table border="0" cellborder="1" cellspacing="0" cellpadding="4"{bg}>'
-            f"<tr>{''.join(cells)}</tr></table>>")
+    rows = "".join(f"<tr>{c}</tr>" for c in cells) if stacked else f"<tr>{''.join(cells)}</tr>"
+    padding = 2 if stacked else 4
+    return (f'<<table border="0" cellborder="1" cellspacing="0" cellpadding="{padding}"{bg}>'
+            f"{rows}</table>>")
 
 
 def _emit_clusters(dot: graphviz.Digraph, statements: dict, prefix: str) -> None:
@@ -239,6 +329,7 @@ def draw_step(root: Value, step: Step, grad_text: Mapping[Value, str], names: Ma
               *, svg_id: str | None = None, rankdir: str = "BT") -> graphviz.Digraph:
     """One frame of the stepper: `step`'s node highlighted, its inputs lit, grads from `grad_text`.
 
+    Bold are exactly the edges the step's chain rule uses: from each input to the node's op.
     In SVG the current node is ``<g class="node current">`` and its inputs ``class="node updated"``.
     Bottom to top by default: the root on top, so the pass reads downwards, step after step.
     """
@@ -247,7 +338,8 @@ def draw_step(root: Value, step: Step, grad_text: Mapping[Value, str], names: Ma
     classes = dict.fromkeys(colours, "updated")
     classes[step.node] = "current"
     return draw_dot(root, highlight=colours, names=names, grad_text=grad_text, number_format=".4g",
-                    svg_id=svg_id, classes=classes, max_nodes=10_000, rankdir=rankdir)
+                    svg_id=svg_id, classes=classes, max_nodes=10_000, rankdir=rankdir,
+                    edges=[(c.child, step.node) for c in step.children], stacked=True)
 
 
 def run_dot(source: str, fmt: str, *, timeout: float = 120.0) -> bytes:
