@@ -498,8 +498,8 @@ def test_defop_refuses_a_declaration_that_cannot_work_and_says_why(drop_ops):
          "defop('t_new'): Value.relu is op 'relu''s method already; pick another method name or pass "
          "replace=True"),
         (lambda: defop("t_new", abs, rule, method="backward"), ValueError,
-         "defop('t_new'): Value.backward is an attribute already; pick another method name or pass "
-         "replace=True"),
+         "defop('t_new'): Value.backward is one of Value's own attributes (not an op's method); an op "
+         "cannot replace it, even with replace=True. Pick another method name"),
     ]
     for call, kind, message in cases:
         with pytest.raises(kind) as info:
