@@ -508,3 +508,123 @@ def test_defop_refuses_a_declaration_that_cannot_work_and_says_why(drop_ops):
         assert "t_new" not in REGISTRY
     taken = defop("t_taken", abs, rule)
     assert REGISTRY["t_taken"] is taken
+
+
+# --- messages stay short, whatever the graph ---------------------------------------------------------
+
+
+def test_a_message_lists_seven_inputs_and_cuts_eight_to_the_first_and_last_three(buggy_ops):
+    rootsum = buggy_ops["t_rootsum"]
+    with pytest.raises(ValueError) as info:
+        rootsum(*[Value(-1.0)] * 7)
+    assert str(info.value).startswith("t_rootsum(x0 = -1, x1 = -1, x2 = -1, x3 = -1, x4 = -1, x5 = -1, "
+                                      "x6 = -1): ")
+    with pytest.raises(ValueError) as info:
+        rootsum(*[Value(float(-i)) for i in range(1, 9)])
+    assert str(info.value).startswith("t_rootsum(x0 = -1, x1 = -2, x2 = -3, … 2 more …, x5 = -6, x6 = -7, "
+                                      "x7 = -8): ")
+
+
+def test_a_path_in_a_message_keeps_seven_nodes_and_cuts_eight_to_the_ends():
+    def failing_chain(length: int) -> Value:
+        node = Value(0.0, label="x").sqrt()       # backward fails here: 1/(2√0)
+        for i in range(length - 1):
+            node = node * 1.0
+            node.label = f"n{i}"
+        return node
+
+    for length, path in [(7, "n5 → n4 → n3 → n2 → n1 → n0 → sqrt"),
+                         (8, "n6 → n5 → n4 → … 2 more nodes … → n1 → n0 → sqrt")]:
+        with pytest.raises(ZeroDivisionError) as info:
+            failing_chain(length).backward()
+        assert str(info.value).endswith(f"Path from the root: {path}.")
+
+
+def test_a_long_label_is_cut_in_messages_and_a_label_of_forty_characters_is_not():
+    for label, shown in [("a" * 40, "a" * 40), ("b" * 41, "b" * 28 + "…[41 chars]")]:
+        with pytest.raises(ValueError) as info:
+            Value(-1.0, label=label).log()
+        assert str(info.value).startswith(f"log(x = '{shown}' (= -1)): ")
+
+
+def test_a_forward_rule_that_returns_no_real_number_is_refused_at_once(drop_ops):
+    results = [
+        (None, "NoneType None, not a real number; a forward rule must return a float; does the rule "
+               "forget to `return` its result?"),
+        (1j, "complex 1j, not a real number; a forward rule must return a float; glassgrad works on "
+             "real numbers only"),
+        (np.complex64(1), "complex64 np.complex64(1+0j), not a real number; a forward rule must return "
+                          "a float; glassgrad works on real numbers only"),
+        (Value(1.0), "Value Value(data=1, grad=0), not a real number; a forward rule must return a "
+                     "float; a forward rule works on plain floats (use math.*, not ops, inside it)"),
+        ("1.0", "str '1.0', not a real number; a forward rule must return a float"),
+    ]
+    for k, (result, words) in enumerate(results):
+        name = f"t_returns{k}"
+        drop_ops.append(name)
+        op = defop(name, lambda x, r=result: r, lambda x, out: (1.0,))
+        with pytest.raises(TypeError) as info:
+            op(Value(2.0))
+        assert str(info.value) == f"{name}: its forward rule returned {words}"
+    drop_ops.append("t_returns_int")
+    whole = defop("t_returns_int", lambda x: 3, lambda x, out: (0.0,))
+    assert whole(Value(2.0)).data == 3.0 and isinstance(whole(Value(2.0)).data, float)
+
+
+def test_comparing_a_value_with_a_non_number_names_the_comparison():
+    for compare, symbol in [(lambda v: v < "a", "<"), (lambda v: v <= "a", "<="),
+                            (lambda v: v > "a", ">"), (lambda v: v >= "a", ">=")]:
+        with pytest.raises(TypeError) as info:
+            compare(Value(1.0))
+        assert str(info.value).startswith(f"comparison {symbol}: expected a real number")
+
+
+# --- copies, detached leaves, seeds -------------------------------------------------------------------
+
+
+def test_detach_gives_a_new_leaf_with_the_same_number_and_label():
+    x = Value(2.0, label="x")
+    y = (x * 3.0).detach()
+    assert (y.data, y.label, y.children, y.op, y.grad) == (6.0, "", (), "", 0.0)
+    z = x.detach()
+    assert (z.data, z.label) == (2.0, "x") and z is not x
+
+
+def test_a_deep_copy_copies_the_graph_with_its_shape():
+    import copy
+
+    x = Value(2.0, label="x")
+    h = x * x
+    y = h + h.tanh()
+    y.backward()
+    twin = copy.deepcopy(y)
+    nodes, copies = topological_order(y), topological_order(twin)
+    assert [(n.data, n.grad, n.label, n.op) for n in nodes] == [
+        (c.data, c.grad, c.label, c.op) for c in copies]
+    assert not {id(n) for n in nodes} & {id(c) for c in copies}      # nothing shared with the original
+    h2 = twin.children[0]
+    assert twin.children[1].children[0] is h2 and h2.children[0] is h2.children[1]  # shared stays shared
+
+
+def test_backward_takes_any_real_number_as_its_seed_and_refuses_the_rest():
+    for seed in (2, 2.0, np.float64(2.0), True):
+        x = Value(3.0)
+        (x * x).backward(seed)
+        assert x.grad == 6.0 * float(seed)
+    with pytest.raises(TypeError, match="^backward: gradient: expected a real number"):
+        (Value(3.0) * 2.0).backward("2")
+
+
+def test_pickled_graphs_come_back_whole_with_shared_nodes_shared():
+    import pickle
+
+    x = Value(2.0, label="x")
+    h = x * x
+    y, z = h + h.tanh(), h * 3.0
+    for _ in range(2):                                   # and a second time, in the same thread
+        y2, z2 = pickle.loads(pickle.dumps([y, z]))
+        assert [(n.data, n.label, n.op) for n in topological_order(y2)] == [
+            (n.data, n.label, n.op) for n in topological_order(y)]
+        assert y2.children[0] is y2.children[1].children[0] is z2.children[0]
+        assert z2.children[0].children[0] is z2.children[0].children[1]
+        assert z2.children[0].children[0].label == "x"
