@@ -628,3 +628,26 @@ def test_pickled_graphs_come_back_whole_with_shared_nodes_shared():
         assert y2.children[0] is y2.children[1].children[0] is z2.children[0]
         assert z2.children[0].children[0] is z2.children[0].children[1]
         assert z2.children[0].children[0].label == "x"
+
+
+def test_forward_mode_names_a_rule_that_gives_too_few_derivatives(drop_ops):
+    from autograd.forward import jvp
+
+    drop_ops.append("t_short4")
+    short = defop("t_short4", lambda a, b, c, d: a + b + c + d, lambda a, b, c, d, out: (1.0, 1.0, 1.0),
+                  args=("a", "b", "c", "d"))
+    with pytest.raises(TypeError) as info:
+        jvp(lambda a, b, c, d: short(a, b, c, d), [1.0, 2.0, 3.0, 4.0], [1.0, 0.0, 0.0, 0.0])
+    assert "t_short4's local rule returned (1.0, 1.0, 1.0); it must return a tuple with one derivative " \
+           "per input (4)" in str(info.value)
+
+
+def test_a_new_thread_reads_numbers_off_values_as_the_main_thread_does():
+    # Each thread starts with its own switches (no anomaly checks, no hook on reading a number).
+    import threading
+
+    out: list = []
+    worker = threading.Thread(target=lambda: out.append((float(Value(2.0) * 3.0), f"{Value(0.5):.2f}")))
+    worker.start()
+    worker.join()
+    assert out == [(6.0, "0.50")]
