@@ -100,10 +100,16 @@ def test_a_domain_error_is_one_clean_exception_and_a_broken_rule_keeps_its_cause
     with pytest.raises(ZeroDivisionError) as info:
         Value(0.0).sqrt().backward()     # the same in the backward pass
     assert info.value.__cause__ is None and info.value.__suppress_context__
+    with pytest.raises(ValueError) as info:
+        REGISTRY["log"](-1.0)               # an op called on plain numbers: the same
+    assert info.value.__cause__ is None and info.value.__suppress_context__
     broken = defop("t_broken_forward", lambda x: x + "1", lambda x, out: (1.0,))
     try:
         with pytest.raises(TypeError) as info:
             broken(Value(1.0))
+        assert isinstance(info.value.__cause__, TypeError)
+        with pytest.raises(TypeError) as info:
+            broken(1.0)
         assert isinstance(info.value.__cause__, TypeError)
     finally:
         del REGISTRY["t_broken_forward"]
@@ -456,8 +462,10 @@ def test_defop_records_what_it_is_given_and_fills_in_the_rest(drop_ops):
 def test_an_op_family_binds_its_parameters_into_its_text_once(drop_ops):
     drop_ops += ["t_scale", "t_shift", "t_mode"]
     scale = defop("t_scale", lambda x, k: k * x, lambda x, out, k: (k,), params={"k": 2.0},
-                  expr="k·x", formulas=("k",), margin=lambda x, k: abs(x))
+                  expr="k·x", formulas=("k",), margin=lambda x, k: abs(x), domain="any x",
+                  doc="k·x. Local derivative: k.")
     three = scale.bind(k=3.0)
+    assert (three.domain, three.doc, three.variadic) == ("any x", "k·x. Local derivative: k.", False)
     assert three is scale.bind(k=3.0) and three.family is scale      # bound once, then reused
     assert (three.params, three.expr, three.formulas, three.symbol) == (
         {"k": 3.0}, "3·x", ("3",), "t_scale(k=3)")
@@ -465,6 +473,15 @@ def test_an_op_family_binds_its_parameters_into_its_text_once(drop_ops):
     shift = defop("t_shift", lambda x, c: x + c, lambda x, out, c: (1.0,), params={"c": 0.5},
                   symbol="+{c}")
     assert shift.bind(c=0.25).symbol == "+0.25" and shift.bind(c=2).symbol == "+2"
+    assert shift.bind(c=0.1 + 0.2).symbol == "+0.3"                  # numbers shown short, as in %g
+    drop_ops += ["t_affine", "t_pnorm"]
+    affine = defop("t_affine", lambda x, a, b: a * x + b, lambda x, out, a, b: (a,),
+                   params={"a": 1.0, "b": 0.0})
+    assert affine.bind(a=2.0, b=0.5).symbol == "t_affine(a=2, b=0.5)"
+    pnorm = defop("t_pnorm", lambda *xs, p: sum(abs(x) ** p for x in xs) ** (1 / p),
+                  lambda *xs_out, p: tuple(1.0 for _ in xs_out[:-1]), args=("xᵢ",), variadic=True,
+                  params={"p": 2.0})
+    assert pnorm.bind(p=1.0).variadic and pnorm(Value(3.0), Value(-4.0), 1.0, p=1.0).data == 8.0
     # a parameter that is not a number: any hashable value is taken as it is, into the text too
     mode = defop("t_mode", lambda x, mode: x if mode == "same" else -x,
                  lambda x, out, mode: (1.0 if mode == "same" else -1.0,), params={"mode": "same"},
@@ -506,6 +523,9 @@ def test_defop_refuses_a_declaration_that_cannot_work_and_says_why(drop_ops):
             call()
         assert str(info.value) == message
         assert "t_new" not in REGISTRY
+    with pytest.raises(ValueError) as info:
+        defop("t_new", abs, rule, method="__pow__")   # installed by ops.py itself, not by defop
+    assert str(info.value).startswith("defop('t_new'): Value.__pow__ is an arithmetic operator already")
     taken = defop("t_taken", abs, rule)
     assert REGISTRY["t_taken"] is taken
 
