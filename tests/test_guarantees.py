@@ -671,3 +671,36 @@ def test_a_new_thread_reads_numbers_off_values_as_the_main_thread_does():
     worker.start()
     worker.join()
     assert out == [(6.0, "0.50")]
+
+
+def test_a_long_chain_pickles_and_copies_without_hitting_the_recursion_limit():
+    # Python's limit is 1000 frames by default; a chain twice as deep must still pickle.
+    import pickle
+    import sys
+
+    x = Value(0.5, label="x")
+    node = x
+    for _ in range(2 * sys.getrecursionlimit()):
+        node = node * 1.0
+    for _ in range(2):                                   # twice: nothing is left behind in between
+        back = pickle.loads(pickle.dumps(node))
+        assert back.data == 0.5 and len(topological_order(back)) == len(topological_order(node))
+
+
+def test_copies_of_several_roots_keep_the_nodes_they_share_shared():
+    import copy
+    import pickle
+
+    x = Value(2.0, label="x")
+    h = x * x
+    y, z = h + 1.0, h * 3.0
+    for y2, z2 in (copy.deepcopy([y, z]), pickle.loads(pickle.dumps((y, z)))):
+        assert y2.children[0] is z2.children[0] and y2.children[0] is not h
+        assert y2.children[0].children[0].label == "x"
+
+
+def test_a_forward_rule_returning_a_huge_whole_number_is_named(drop_ops):
+    drop_ops.append("t_huge")
+    huge = defop("t_huge", lambda x: 10 ** 400, lambda x, out: (0.0,))
+    with pytest.raises(OverflowError, match="^t_huge: its forward rule's result: the int 1000"):
+        huge(Value(1.0))
