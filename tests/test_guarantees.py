@@ -298,7 +298,7 @@ def test_a_gradient_graph_has_no_additions_of_zero():
 @pytest.fixture
 def method_ops() -> Iterator[dict]:
     """User ops of each shape, installed as methods (inside the test, as a user's module would)."""
-    from autograd.op import _INSTALLED
+    from autograd.op import _INSTALLED, _REFLECTED
 
     made = {
         "t_logx": defop("t_logx", math.log, lambda x, out: (1.0 / x,), method="t_logx",
@@ -322,6 +322,7 @@ def method_ops() -> Iterator[dict]:
             REGISTRY.pop(name, None)
         for attr in ("t_logx", "t_wsum", "t_rwsum", "t_div", "t_rdiv", "t_blend", "t_total", "t_scale"):
             _INSTALLED.pop(attr, None)
+            _REFLECTED.discard(attr)
             if hasattr(Value, attr):
                 delattr(Value, attr)
 
@@ -373,6 +374,13 @@ def test_a_method_refuses_what_the_op_refuses_with_the_same_words(method_ops):
     with pytest.raises(ValueError, match=r"^defop\('t_other'\): Value.t_logx is op 't_logx''s method"):
         defop("t_other", abs, lambda x, out: (1.0,), method="t_logx")
     assert "t_other" not in REGISTRY
+
+
+def test_a_replaced_op_keeps_its_methods_and_which_of_them_is_reflected(method_ops):
+    defop("t_wsum", lambda a, b: a + 3.0 * b, lambda a, b, out: (1.0, 3.0), args=("a", "b"), replace=True)
+    x = Value(2.0)
+    assert x.t_wsum(1.0).data == 5.0                   # x + 3·1
+    assert x.t_rwsum(1.0).data == 7.0                  # 1 + 3·x: the number still comes first
 
 
 def test_methods_record_nothing_inside_no_grad_and_carry_the_ops_name_and_doc(method_ops):
@@ -482,6 +490,10 @@ def test_an_op_family_binds_its_parameters_into_its_text_once(drop_ops):
                   lambda *xs_out, p: tuple(1.0 for _ in xs_out[:-1]), args=("xᵢ",), variadic=True,
                   params={"p": 2.0})
     assert pnorm.bind(p=1.0).variadic and pnorm(Value(3.0), Value(-4.0), 1.0, p=1.0).data == 8.0
+    drop_ops.append("t_wmix")
+    wmix = defop("t_wmix", lambda a, b, w: (1 - w) * a + w * b, lambda a, b, out, w: (1 - w, w),
+                 args=("a", "b"), params={"w": 0.5})
+    assert wmix.bind(w=0.25).args == ("a", "b") and wmix(Value(1.0), Value(5.0), w=0.25).data == 2.0
     # a parameter that is not a number: any hashable value is taken as it is, into the text too
     mode = defop("t_mode", lambda x, mode: x if mode == "same" else -x,
                  lambda x, out, mode: (1.0 if mode == "same" else -1.0,), params={"mode": "same"},
@@ -526,6 +538,25 @@ def test_defop_refuses_a_declaration_that_cannot_work_and_says_why(drop_ops):
     with pytest.raises(ValueError) as info:
         defop("t_new", abs, rule, method="__pow__")   # installed by ops.py itself, not by defop
     assert str(info.value).startswith("defop('t_new'): Value.__pow__ is an arithmetic operator already")
+    with pytest.raises(ValueError) as info:
+        defop("t_new", abs, rule, method="__len__")
+    assert str(info.value).startswith("defop('t_new'): Value.__len__ is part of what a Value is, not an "
+                                      "operator an op may take over; the dunders an op may install are "
+                                      "__abs__, __add__, ")
+    with pytest.raises(ValueError) as info:
+        defop("t_new", lambda x, a, b: x, lambda x, out, a, b: (1.0,), params={"a": 1.0, "b": 2.0},
+              symbol="t_new[{c}]")
+    assert str(info.value) == ("defop('t_new'): the symbol template 't_new[{c}]' names {c}, which is "
+                               "not a parameter; it may use {a}, {b}")
+    drop_ops.append("t_half_dunder")
+    defop("t_half_dunder", abs, rule, method="__t_half")   # a leading __ alone is an ordinary name
+    try:
+        assert Value(-2.0).__t_half().data == 2.0
+    finally:
+        from autograd.op import _INSTALLED
+
+        _INSTALLED.pop("__t_half", None)
+        delattr(Value, "__t_half")
     taken = defop("t_taken", abs, rule)
     assert REGISTRY["t_taken"] is taken
 
