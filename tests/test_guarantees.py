@@ -735,3 +735,18 @@ def test_a_forward_rule_returning_a_huge_whole_number_is_named(drop_ops):
     huge = defop("t_huge", lambda x: 10 ** 400, lambda x, out: (0.0,))
     with pytest.raises(OverflowError, match="^t_huge: its forward rule's result: the int 1000"):
         huge(Value(1.0))
+
+
+def test_sums_and_maxima_of_lists_take_exactly_the_inputs_given():
+    from autograd import sum_values
+    from autograd.ops import maximum
+
+    x = Value(1.0)
+    assert sum_values([x, x]).children == (x, x)              # no constant 0 joins the sum
+    empty = sum_values([])
+    assert (empty.data, empty.children) == (0.0, ())           # the empty sum: a leaf 0
+    with pytest.raises(TypeError, match="^sum: operand: expected a real number"):
+        sum_values([], start="a")
+    one = maximum(x)                                           # one Value, not a list of them
+    assert (one.op, one.children, one.data) == ("max", (x,), 1.0)
+    assert maximum([x, 2.0]).data == 2.0
