@@ -5,8 +5,9 @@ a cluster's name, the stepper's expression and page title — reaches a picture 
 these functions, and nothing else builds markup from user text. The rules:
 
 - Text is always *shown*, never interpreted: `html_text` escapes ``& < > " '``, so it can sit in
-  HTML, in SVG and in a Graphviz HTML-like label (every label we give Graphviz is one, so Graphviz's
-  own backslash escapes such as ``\\N`` and its ``<…>`` label syntax never apply to user text).
+  HTML, in SVG and in a Graphviz HTML-like label. Every label we give Graphviz is one (`dot_label`),
+  so its ``<…>`` label syntax never applies to user text, and `label_text` doubles backslashes,
+  which Graphviz would otherwise read as ``\\N`` (the node's name), ``\\G`` (the graph's)….
 - Characters that HTML, XML or Graphviz cannot carry (control characters such as NUL and ESC, lone
   surrogates, U+FFFE/U+FFFF) are shown as Python escapes (``\\x00``, ``\\ud800``), never passed on:
   a raw `UnicodeEncodeError` or a Graphviz syntax error would name neither the text nor the node.
@@ -27,28 +28,33 @@ from collections.abc import Mapping
 MAX_LABEL = 300
 
 _UNSHOWABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_UNSHOWABLE_IN_PAGE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})|[A-Za-z][A-Za-z0-9]{0,30}")
-_UNSAFE_ID = re.compile(r"[^A-Za-z0-9_.:-]")
+_UNSAFE_ID = re.compile(r"[^A-Za-z0-9_.-]")
 _PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
 
 
-def showable(text: object, limit: int | None = None) -> str:
+def showable(text: object, limit: int | None = None, *, lines: bool = False) -> str:
     """`text` as a string every consumer can carry: unshowable characters as Python escapes
-    (``\\x00``, ``\\ud800``), and at most `limit` characters (the rest counted, not shown)."""
+    (``\\x00``, ``\\ud800``; with `lines`, tabs and line breaks are kept), and at most `limit`
+    characters (the rest counted, not shown)."""
     text = str(text)
     if limit is not None and len(text) > limit:
         text = f"{text[:limit]}… ({len(text) - limit:,} more characters)"
-    return _UNSHOWABLE.sub(lambda m: repr(m.group())[1:-1], text)
+    pattern = _UNSHOWABLE_IN_PAGE if lines else _UNSHOWABLE
+    return pattern.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 def html_text(text: object, limit: int | None = None) -> str:
-    """Text for HTML, SVG or a Graphviz HTML-like label: `showable`, then every ``& < > " '`` escaped."""
-    return html.escape(showable(text, limit), quote=True)
+    """Text for an HTML page: `showable` (tabs and line breaks kept), every ``& < > " '`` escaped."""
+    return html.escape(showable(text, limit, lines=True), quote=True)
 
 
 def label_text(text: object) -> str:
-    """Text for a picture: `html_text` cut at `MAX_LABEL` characters."""
-    return html_text(text, MAX_LABEL)
+    """Text for a Graphviz label: `showable` (a line break shown as ``\\n``) and cut at `MAX_LABEL`
+    characters, ``& < > " '`` escaped, backslashes doubled (Graphviz reads ``\\G``, ``\\N``… as
+    the graph's or node's name even in HTML-like labels)."""
+    return html.escape(showable(text, MAX_LABEL), quote=True).replace("\\", "\\\\")
 
 
 def dot_label(markup: str) -> str:
@@ -62,7 +68,7 @@ def text_label(text: object) -> str:
 
 
 def dot_id(text: object) -> str:
-    """An id or class name for DOT and SVG: letters, digits, ``_ . : -`` kept, anything else as
+    """An id or class name for DOT and SVG: letters, digits, ``_ . -`` kept, anything else as
     ``_xHH_`` (so ``L0.N1`` stays ``L0.N1`` and no quote or space can end the attribute)."""
     return _UNSAFE_ID.sub(lambda m: f"_x{ord(m.group()):x}_", showable(text, MAX_LABEL))
 
