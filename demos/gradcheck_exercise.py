@@ -26,8 +26,10 @@ from types import ModuleType
 from typing import Any, TextIO
 
 from autograd import Op
+from autograd.files import write_atomic
 from autograd.gradcheck import Row, check_op
 from autograd.ops import SIGMOID, SOFTPLUS
+from demos.common import command, output_file
 
 TEMPLATE = Path(__file__).with_name("exercise_template.py")
 DEFAULT_FILE = "my_derivatives.py"
@@ -195,6 +197,7 @@ def report(verdicts: Sequence[Verdict], source: str, stream: TextIO) -> None:
         stream.write(f"{right} of {len(verdicts)} right. Fix the others and run again.\n")
 
 
+@command
 def main(argv: Sequence[str] | None = None, stream: TextIO | None = None) -> int:
     stream = stream or sys.stdout
     parser = argparse.ArgumentParser(
@@ -202,15 +205,17 @@ def main(argv: Sequence[str] | None = None, stream: TextIO | None = None) -> int
         description="Derive the local derivatives of seven ops in FILE; gradcheck judges them.")
     parser.add_argument("file", nargs="?", default=DEFAULT_FILE,
                         help=f"your answers (default: {DEFAULT_FILE})")
-    parser.add_argument("--new", metavar="FILE", help="write the template with TODOs to FILE")
+    parser.add_argument("--new", metavar="FILE", type=output_file,
+                        help="write the template with TODOs to FILE")
     args = parser.parse_args(argv)
     if args.new:
-        target = Path(args.new)
+        target = args.new
         if target.exists():
             print(f"error: {target} exists already; pick another name (it is not overwritten)",
                   file=sys.stderr)
             return 2
-        target.write_text(TEMPLATE.read_text(encoding="utf-8"), encoding="utf-8")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(target, TEMPLATE.read_text(encoding="utf-8"), overwrite=False)
         stream.write(f"Wrote {target}: fill in the seven functions marked TODO, then run\n"
                      f"  python -m demos.gradcheck_exercise {target}\n")
         return 0

@@ -25,7 +25,8 @@ from autograd.stepper import (
     node_names,
     write_stepper_html,
 )
-from autograd.viz import GraphvizNotFound
+from autograd.viz import GraphvizNotFound, GraphvizTimeout
+from demos.common import command, output_file
 
 
 def binding(text: str) -> tuple[str, float]:
@@ -75,6 +76,7 @@ def step_through(steps: Iterable[Step], write: Callable[[str], None],
     return shown
 
 
+@command
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m demos.step", description=__doc__.split("\n\n")[0],
@@ -85,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("bindings", nargs="*", type=binding, metavar="name=number",
                         help="a value for every name in the expression")
     parser.add_argument("--all", action="store_true", help="print every step without waiting")
-    parser.add_argument("--html", metavar="FILE", help="write the stepper as one HTML page")
+    parser.add_argument("--html", metavar="FILE", type=output_file, help="write the stepper as one HTML page")
     args = parser.parse_args(argv)
 
     leaves: dict[str, Value] = {}
@@ -107,9 +109,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"note: {', '.join(unused)} not used in the expression", file=sys.stderr)
 
     if args.html:
+        total = sum(1 for n in order if n.children)
+        print(f"drawing {total} picture{'s' if total != 1 else ''} with Graphviz…", file=sys.stderr,
+              flush=True)
         try:
             path = write_stepper_html(root, args.html, title=f"Backward pass of {args.expression}")
-        except (GraphvizNotFound, ValueError, ArithmeticError) as err:
+        except (GraphvizNotFound, GraphvizTimeout, ValueError, ArithmeticError) as err:
             print(f"error: {err}", file=sys.stderr)
             return 1
         print(f"wrote {path}: {sum(1 for n in order if n.children)} steps; open it in a browser")

@@ -7,12 +7,13 @@ single delta by hand.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from autograd import Value, no_grad
-from demos.common import Progress
+from demos.common import Diverged, Progress
 from nn import MLP, SGD, bce, mse
 
 #: the loss names of `nn.numpy_reference`, as engine losses over a list of predictions
@@ -30,17 +31,31 @@ def fit(model: MLP, loss_of: Callable[[], Value], lr: float | Callable[[int], fl
 
     `loss_of()` builds this step's loss from the model's current parameters; `lr` is a number or a
     schedule ``lr(k)`` for step k = 0 … steps − 1. With `report_every`, a line every so many steps.
+    A loss or weight that becomes NaN or infinite, or an overflow in the engine, stops training
+    with `Diverged` (the step, the loss, the learning rate): steps that overshoot, not a result.
     """
-    opt = SGD(model.parameters(), lr=lr if not callable(lr) else lr(0))
+    params = model.parameters()
+    opt = SGD(params, lr=lr if not callable(lr) else lr(0))
     progress = Progress(steps, label)
     losses: list[float] = []
     for k in range(steps):
         if callable(lr):
             opt.lr = lr(k)
-        loss = loss_of()
-        opt.zero_grad()
-        loss.backward()  # the generic backward pass: every gradient from one call
-        opt.step()
+        try:
+            loss = loss_of()
+            opt.zero_grad()
+            loss.backward()  # the generic backward pass: every gradient from one call
+            opt.step()
+        except ArithmeticError as err:  # e.g. x ** 2 beyond 1.8e308: the engine names the op
+            progress.close()
+            raise Diverged(f"training diverged at step {k + 1} of {steps} (lr {opt.lr:g}): {err} "
+                           f"— the steps overshoot; try a smaller learning rate") from None
+        if not (math.isfinite(loss.data) and all(math.isfinite(p.data) for p in params)):
+            progress.close()
+            what = (f"the loss is {loss.data}" if not math.isfinite(loss.data) else
+                    "a weight became " + str(next(p.data for p in params if not math.isfinite(p.data))))
+            raise Diverged(f"training diverged at step {k + 1} of {steps}: {what} (lr {opt.lr:g}) "
+                           f"— the steps overshoot; try a smaller learning rate")
         losses.append(loss.data)
         progress.update(k + 1, loss.data)
         if report_every and ((k + 1) % report_every == 0 or k == 0):

@@ -173,9 +173,9 @@ def check_outcome(result: object, stderr: str, argv: list[str]) -> None:
             elif name.startswith("lr") and x is not None:
                 assert type(x) is float and math.isfinite(x) and x > 0, (argv, name, x)
             elif name in ("seed", "data_seed") and x is not None:
-                assert type(x) is int, (argv, name, x)
+                assert type(x) is int and 0 <= x < 2**32, (argv, name, x)
             elif name == "seeds":
-                assert x and all(type(s) is int for s in x), (argv, name, x)
+                assert x and all(type(s) is int and 0 <= s < 2**32 for s in x), (argv, name, x)
     else:
         assert isinstance(result, int), (argv, result)
 
@@ -195,7 +195,18 @@ def test_fuzz_demo_flags_give_a_run_or_a_usage_error(module_name, data):
     ("demos.house_prices", ["--lr", "-1"], "argument --lr: expected a positive finite number, got -1"),
     ("demos.moons", ["--points", "1"], "--points must be at least 2"),
     ("demos.breaking_it", ["--seeds", "abc"], "argument --seeds: expected a whole number, got 'abc'"),
-    ("demos.breaking_it", ["--seed", "9" * 5000], "argument --seed: invalid int value"),
+    ("demos.breaking_it", ["--seed", "9" * 5000], "argument --seed: a seed is a whole number from 0 "
+                                                   "to 4,294,967,295, got '99999999999999999999'… "
+                                                   "(5,000 characters)"),
+    ("demos.xor", ["--seed", "-1"], "argument --seed: a seed is a whole number from 0 to 4,294,967,295 "
+                                    "(NumPy's range), got '-1'"),
+    ("demos.moons", ["--data-seed", "-1"], "argument --data-seed: a seed is a whole number"),
+    ("demos.linear_collapse", ["--seed", str(2**32)], "(NumPy's range), got '4294967296'"),
+    ("demos.house_prices", ["--seed", "-5"], "argument --seed: a seed is a whole number"),
+    ("demos.breaking_it", ["--seed", str(2**32 - 2)], "goes past 4,294,967,295, the largest seed"),
+    ("demos.step", ["x*y", "x=1", "y=2", "--html", "/"], "argument --html: / is a folder"),
+    ("demos.benchmark", ["--json", "/"], "argument --json: / is a folder"),
+    ("demos.benchmark", ["--chain-budget", "nan"], "argument --chain-budget: expected a positive"),
     ("demos.linear_collapse", ["--lr-linear", "inf"], "expected a positive finite number, got inf"),
     ("demos.gc_tax", ["--steps", "0"], "argument --steps: expected a number ≥ 1, got 0"),
     ("demos.step", ["x", "x=nan"], "x: expected a finite number, got 'nan'"),
