@@ -48,8 +48,9 @@ def fit(model: MLP, loss_of: Callable[[], Value], lr: float | Callable[[int], fl
             opt.step()
         except ArithmeticError as err:  # e.g. x ** 2 beyond 1.8e308: the engine names the op
             progress.close()
-            raise Diverged(f"training diverged at step {k + 1} of {steps} (lr {opt.lr:g}): {err} "
-                           f"— the steps overshoot; try a smaller learning rate") from None
+            raise Diverged(f"training diverged at step {k + 1} of {steps} (lr {opt.lr:g}): the steps "
+                           f"overshoot until a number is too large for a float; try a smaller "
+                           f"learning rate. The engine said: {err}") from None
         if not (math.isfinite(loss.data) and all(math.isfinite(p.data) for p in params)):
             progress.close()
             what = (f"the loss is {loss.data}" if not math.isfinite(loss.data) else

@@ -113,8 +113,8 @@ def write_graph_pictures(model: MLP) -> list[str]:
         print(f"(no graph picture: {str(err).splitlines()[0]})")
         return []
     except (GraphTooLarge, GraphvizTimeout) as err:  # e.g. --hidden 35: thousands of nodes
-        print(f"(graph picture skipped: {str(err).split('. ')[0].removeprefix('draw_dot: ')}, too "
-              f"many to read in one picture; python -m demos.step draws a single neuron)")
+        print(f"(graph pictures skipped: {str(err).split('. ')[0].removeprefix('draw_dot: ')}; a "
+              f"picture that size is unreadable — the main job's --hidden 4 draws one)")
         return []
     for path in written:
         print(f"picture: {path}")
