@@ -7,6 +7,9 @@ The numeric derivative of f in its i-th input is the central difference
 whose error shrinks like h² for a smooth f, while rounding error grows like 1/h; in float64,
 h = 1e-6 balances the two. A row passes when |backprop − numeric| ≤ atol + rtol·|numeric|.
 
+Forward mode is checked the same way along a few random unit directions u: its directional
+derivative ``jvp = Σᵢ ∂f/∂xᵢ·uᵢ`` against the central difference of t ↦ f(x + t·u) at t = 0.
+
 Finite differences mislead in two situations, and a row names them instead of reporting a
 mismatch nobody can explain:
 
@@ -24,11 +27,13 @@ from __future__ import annotations
 
 import inspect
 import math
+import random
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from .forward import forward_order, tangent_rule
 from .functional import grad
 from .op import Op
 from .value import SWITCHES, Value, _to_float, apply, topological_order
@@ -68,24 +73,26 @@ class GradcheckResult:
     """
 
     subject: str
-    rows: list[Row]
+    rows: list[Row]  # reverse mode: one per input (or pair of inputs for order 2)
     order: int
     eps: float
     atol: float
     rtol: float
     culprits: list[str] = field(default_factory=list)
+    fwd_rows: list[Row] = field(default_factory=list)  # forward mode: one per direction u
+    directions: list[list[float]] = field(default_factory=list)  # the u of each fwd row
 
     @property
     def ok(self) -> bool:
-        """True when every row passed."""
-        return all(r.passed for r in self.rows)
+        """True when every row passed, in both modes."""
+        return all(r.passed for r in self.rows) and all(r.passed for r in self.fwd_rows)
 
     def __bool__(self) -> bool:
         return self.ok
 
     @property
     def failures(self) -> list[Row]:
-        return [r for r in self.rows if not r.passed]
+        return [r for r in self.rows + self.fwd_rows if not r.passed]
 
     def __repr__(self) -> str:
         n = len(self.rows)
@@ -94,18 +101,28 @@ class GradcheckResult:
 
     def __str__(self) -> str:
         what = "first derivatives" if self.order == 1 else "second derivatives"
-        head = (f"gradcheck of {self.subject}: {what}, backprop vs central differences "
+        how = "backprop" if self.rows else "forward mode (jvp)"
+        head = (f"gradcheck of {self.subject}: {what}, {how} vs central differences "
                 f"(eps={self.eps:g}, atol={self.atol:g}, rtol={self.rtol:g}): "
                 f"{'ok' if self.ok else 'FAIL'}")
-        table = [("", "at", "backprop", "numeric", "abs err", "rel err", "")]
+        table = [("", "at", "backprop", "numeric", "abs err", "rel err", "")] if self.rows else []
         table += [(r.name, _num(r.at), _num(r.analytic), _num(r.numeric), _num(r.abs_err, 2),
                    _num(r.rel_err, 2), r.status) for r in self.rows]
-        widths = [max(len(line[k]) for line in table) for k in range(7)]
+        # forward mode in the same style: the direction u instead of the point, jvp for backprop
+        fwd = [("", "u", "jvp", "numeric", "abs err", "rel err", "")] if self.fwd_rows else []
+        fwd += [(r.name, "(" + ", ".join(_num(x, 3) for x in u) + ")", _num(r.analytic),
+                 _num(r.numeric), _num(r.abs_err, 2), _num(r.rel_err, 2), r.status)
+                for r, u in zip(self.fwd_rows, self.directions)]
         lines = [head]
-        for line in table:
-            cells = [line[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(line[1:6], widths[1:6])]
-            lines.append(("  " + "  ".join(cells) + "  " + line[6]).rstrip())
-        lines += [f"  {r.name}: {r.note}" for r in self.rows if r.note]
+        for rows in (table, fwd):
+            if rows is fwd and fwd:
+                lines.append("  forward mode: jvp along random unit directions u, against "
+                             "central differences of f(x + t·u)")
+            widths = [max((len(line[k]) for line in rows), default=0) for k in range(7)]
+            for line in rows:
+                cells = [line[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(line[1:6], widths[1:6])]
+                lines.append(("  " + "  ".join(cells) + "  " + line[6]).rstrip())
+        lines += [f"  {r.name}: {r.note}" for r in self.rows + self.fwd_rows if r.note]
         if self.culprits:
             lines.append("  found:")
             lines += [f"    {c}" for c in self.culprits]
@@ -304,8 +321,12 @@ def _numbers(inputs: Any) -> list[float]:
             for i, x in enumerate(items)]
 
 
+MODES = ("rev", "fwd")
+
+
 def gradcheck(f: Callable[..., Value], inputs: Sequence[float] | float, *, eps: float = 1e-6,
-              atol: float = 1e-5, rtol: float = 1e-3, order: int = 1) -> GradcheckResult:
+              atol: float = 1e-5, rtol: float = 1e-3, order: int = 1,
+              modes: Sequence[str] = MODES) -> GradcheckResult:
     """Compare backprop's gradient of `f` at `inputs` with central finite differences, in float64.
 
     `f` takes one `Value` per input (labelled x0, x1, …) and returns a `Value`; `inputs` are
@@ -316,18 +337,37 @@ def gradcheck(f: Callable[..., Value], inputs: Sequence[float] | float, *, eps: 
         result.ok, bool(result)     # True, True
         print(result)               # the table
 
+    `modes` says which modes of autodiff are checked: "rev" (backprop, the rows above) and "fwd"
+    (forward mode: `jvp` along a few random unit directions u, each against the central
+    difference of t ↦ f(x + t·u); the rows in ``result.fwd_rows``, the directions in
+    ``result.directions``; the same directions on every call). Both by default.
+
     ``order=2`` (or `gradgradcheck`) checks second derivatives instead: ``grad(...,
     create_graph=True)`` differentiated again, against central differences of backprop's first
-    derivatives; one row per pair (i, j).
+    derivatives; one row per pair (i, j). (Forward mode is checked on first derivatives.)
 
     A row on a kink, or where f is not finite nearby, says so. When a row fails, every op in f's
     graph is checked on its own (`check_op`) and the ones found wrong are listed in `culprits`.
     """
     xs = _numbers(inputs)
     _check_settings("gradcheck", eps, atol, rtol, order)
+    modes = _check_modes(modes)
     _check_takes(f, len(xs))
     with _recording():
-        return _gradcheck(f, xs, eps, atol, rtol, order)
+        return _gradcheck(f, xs, eps, atol, rtol, order, modes)
+
+
+def _check_modes(modes: Any) -> tuple[str, ...]:
+    if isinstance(modes, str):
+        modes = (modes,)
+    try:
+        chosen = tuple(modes)
+    except TypeError:
+        chosen = (modes,)
+    if not chosen or any(m not in MODES for m in chosen):
+        raise ValueError(f"gradcheck: modes must be a non-empty selection of {MODES!r}, got "
+                         f"{modes!r}")
+    return chosen
 
 
 def _check_takes(f: Callable[..., Value], n: int) -> None:
@@ -344,7 +384,7 @@ def _check_takes(f: Callable[..., Value], n: int) -> None:
 
 
 def _gradcheck(f: Callable[..., Value], xs: list[float], eps: float, atol: float, rtol: float,
-               order: int) -> GradcheckResult:
+               order: int, modes: tuple[str, ...] = MODES) -> GradcheckResult:
     names = [f"x{i}" for i in range(len(xs))]
 
     def build(point: Sequence[float]) -> tuple[Value, list[Value]]:
@@ -359,9 +399,14 @@ def _gradcheck(f: Callable[..., Value], xs: list[float], eps: float, atol: float
         return [*xs[:k], t, *xs[k + 1:]]
 
     subject = "f at " + ", ".join(f"{n} = {v:g}" for n, v in zip(names, xs))
-    out, vals = build(xs)
+    read: list[Value] = []  # Values whose number f read with float() (math.exp(v) does that too)
+    before, SWITCHES.number_read = SWITCHES.number_read, read.append
+    try:
+        out, vals = build(xs)
+    finally:
+        SWITCHES.number_read = before
     rows: list[Row] = []
-    if order == 1:
+    if order == 1 and "rev" in modes:
         try:
             analytic, why = [g.data for g in grad(out, vals)], ""
         except (*_DOMAIN_ERRORS, TypeError) as err:  # TypeError: a local rule of the wrong shape
@@ -369,7 +414,7 @@ def _gradcheck(f: Callable[..., Value], xs: list[float], eps: float, atol: float
         for i in range(len(xs)):
             rows.append(_judge(names[i], lambda t, i=i: build(moved(i, t))[0].data, xs[i],
                                out.data, analytic[i], eps, atol, rtol, no_analytic=why))
-    else:
+    elif order == 2:
         firsts: dict[tuple[int, float], list[float]] = {}
 
         def first(k: int, t: float) -> list[float]:
@@ -395,9 +440,53 @@ def _gradcheck(f: Callable[..., Value], xs: list[float], eps: float, atol: float
                                    xs[k], at_x[i], analytic2[i][k], eps, atol, rtol,
                                    what=f"∂f/∂{names[i]}", no_analytic=why))
     result = GradcheckResult(subject, rows, order, eps, atol, rtol)
+    if order == 1 and "fwd" in modes:
+        result.directions = _directions(len(xs))
+        result.fwd_rows = [_forward_row(f"u{k + 1}", build, xs, u, out.data, eps, atol, rtol)
+                           for k, u in enumerate(result.directions)]
     if not result.ok and any(r.status != "not finite" for r in result.failures):
-        result.culprits = _diagnose(out, vals, result, order, eps, atol, rtol)
+        result.culprits = _read_outside(read) + _diagnose(out, vals, result, order, eps, atol, rtol)
     return result
+
+
+def _read_outside(read: list[Value]) -> list[str]:
+    """The Values whose number f took out of the graph with float() or math.*: no gradient
+    flows back along that path, which explains a failing row better than any op can."""
+    names = list(dict.fromkeys(v.label or f"a value computed in f (= {v.data:g})" for v in read))
+    return [f"f read {name}'s number outside the graph (float({name}), or math.exp({name}) and "
+            f"the like, give a plain float): no gradient flows back along that path. Use the "
+            f"Value's own ops ({name}.exp(), {name}.log(), …) instead." for name in names[:3]]
+
+
+def _directions(n: int, count: int = 2) -> list[list[float]]:
+    """`count` random unit vectors in n dimensions (one when n = 1), the same on every call."""
+    if n == 1:
+        return [[1.0]]
+    rng = random.Random(n)
+    directions = []
+    for _ in range(count):
+        u = [rng.gauss(0.0, 1.0) for _ in range(n)]
+        norm = math.sqrt(sum(x * x for x in u))
+        directions.append([x / norm for x in u])
+    return directions
+
+
+def _forward_row(name: str, build: Callable[[Sequence[float]], tuple[Value, list[Value]]],
+                 xs: list[float], u: list[float], fx: float, eps: float, atol: float,
+                 rtol: float) -> Row:
+    """Forward mode along u: the tangent of f's output when the inputs move with speed u."""
+    try:
+        out, vals = build(xs)
+        analytic, why = tangent_rule(forward_order([out]), dict(zip(vals, u)))[out], ""
+    except (*_DOMAIN_ERRORS, TypeError) as err:
+        analytic, why = math.nan, f"forward mode raised {type(err).__name__}: {err}"
+
+    def phi(t: float) -> float:
+        return build([x + t * ui for x, ui in zip(xs, u)])[0].data
+
+    row = _judge(name, phi, 0.0, fx, analytic, eps, atol, rtol, no_analytic=why)
+    return replace(row, note=row.note.replace("backprop", "forward mode")
+                   .replace(f"at {name} = 0", f"at x along {name}"))
 
 
 def gradgradcheck(f: Callable[..., Value], inputs: Sequence[float] | float, *, eps: float = 1e-6,

@@ -15,33 +15,74 @@ What an op is — a forward rule and a local-derivative rule, declared with `def
 from __future__ import annotations
 
 import math
+import threading
 from numbers import Real
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable
 
     from .op import Op
-    from .stepper import Step
 
 Number = float | int
 
 
-class _Switches:
-    """The engine's only global state: two documented switches, flipped by context managers.
+class _Switches(threading.local):
+    """The engine's only global state: two documented switches, each one per thread (as in PyTorch).
 
-    `grad_enabled` is turned off by `no_grad()`; `anomaly` is turned on by `detect_anomaly()`
-    (it is None when off, else "raise" or "warn").
+    `grad_enabled` is turned off by `no_grad()`; `anomaly` is set by `detect_anomaly()` to the
+    checker the engine calls at every node (None when off). A thread sees only its own switches:
+    every new thread starts with graphs recorded and no anomaly checks, whatever other threads do.
+
+    Reading a per-thread attribute costs several times a plain one, so the node-building path
+    reads one module number instead: `_SWITCHED`, how many threads have a switch away from its
+    default. While it is 0 (the usual case) nothing per-thread is read at all.
     """
 
-    __slots__ = ("anomaly", "grad_enabled")
+    def __init__(self) -> None:  # runs once in each thread that touches SWITCHES
+        self._grad_enabled = True
+        self._anomaly: Any = None
+        # Called with the Value whose number float() reads (math.exp(v) does too), or None: how
+        # gradcheck and detect_anomaly() notice f leaving the graph. The core calls it, never imports.
+        self.number_read: Callable[[Value], None] | None = None
 
-    def __init__(self) -> None:
-        self.grad_enabled = True
-        self.anomaly: str | None = None
+    @property
+    def grad_enabled(self) -> bool:
+        return self._grad_enabled
+
+    @grad_enabled.setter
+    def grad_enabled(self, on: bool) -> None:
+        was = self._switched()
+        self._grad_enabled = bool(on)
+        self._count(was)
+
+    @property
+    def anomaly(self) -> Any:
+        """None, or the anomaly checker: an object with `forward`, `graph` and `gradients` hooks."""
+        return self._anomaly
+
+    @anomaly.setter
+    def anomaly(self, checker: Any) -> None:
+        was = self._switched()
+        self._anomaly = checker
+        self._count(was)
+
+    def _switched(self) -> bool:
+        return not self._grad_enabled or self._anomaly is not None
+
+    def _count(self, was: bool) -> None:
+        global _SWITCHED
+        now = self._switched()
+        if now != was:
+            with _SWITCH_LOCK:  # `+=` on a global is not atomic between threads
+                _SWITCHED += 1 if now else -1
 
 
 SWITCHES = _Switches()
+#: how many threads have a switch away from its default (see `_Switches`); 0 almost always
+_SWITCHED = 0
+_SWITCH_LOCK = threading.Lock()
+
 
 def _check_arity(op: Op, inputs: tuple) -> None:
     if not op.variadic and len(inputs) != len(op.args):
@@ -132,8 +173,56 @@ class Value:
         """The `Op` record that made this node (None for a leaf): forward rule, derivative, formulas."""
         return self._op
 
+    # --- Python's number habits. Each reads the number and gives a plain number (or text): none of
+    # them is differentiable, and a gradient does not flow back through what they return.
+
     def __float__(self) -> float:
+        """``float(v)`` (and ``math.exp(v)``, which calls it) is ``v.data``: outside the graph."""
+        hook = SWITCHES.number_read
+        if hook is not None:
+            hook(self)
         return self.data
+
+    def item(self) -> float:
+        """The number, as PyTorch's ``tensor.item()`` gives it: ``v.data``."""
+        return self.data
+
+    def detach(self) -> Value:
+        """A new leaf with this number and label: what is built from it does not reach this graph."""
+        return _leaf(self.data, self.label)
+
+    def __format__(self, spec: str) -> str:
+        """``f"{v:.3f}"``, ``format(v, ".2e")``: the number formatted; ``f"{v}"`` is ``repr(v)``."""
+        return format(self.data, spec) if spec else repr(self)
+
+    def __round__(self, ndigits: int | None = None) -> float | int:
+        return round(self.data, ndigits)
+
+    def __int__(self) -> int:
+        return int(self.data)
+
+    def __trunc__(self) -> int:
+        return math.trunc(self.data)
+
+    def __floor__(self) -> int:
+        return math.floor(self.data)
+
+    def __ceil__(self) -> int:
+        return math.ceil(self.data)
+
+    def __bool__(self) -> bool:
+        raise TypeError(f"a Value has no truth value (is {self!r} true?): compare its number "
+                        f"instead, e.g. `if v.data > 0:` or `if v > 0:` (comparisons read the "
+                        f"number), or test for None with `if v is not None:`")
+
+    # --- pickle and copy: see _reduce below.
+
+    def __reduce_ex__(self, protocol: Any) -> tuple:
+        return _reduce(self)
+
+    def __copy__(self) -> Value:
+        """A new node with the same number, grad, label, op and inputs (the inputs are shared)."""
+        return _rebuild(self.data, self.grad, self.label, self._op, self.children)
 
     def __repr__(self) -> str:
         parts = [f"data={self.data:.6g}", f"grad={self.grad:.6g}"]
@@ -159,42 +248,95 @@ class Value:
 
     __hash__ = object.__hash__
 
-    def backward(self) -> None:
+    def __deepcopy__(self, memo: dict[int, Any]) -> Value:
+        """``copy.deepcopy``: the whole graph behind this node, copied leaves first, without recursion.
+
+        Numbers, grads, labels and the shape of the graph (shared nodes stay shared) are copied;
+        ops are not (they are entries of the op table, like functions). Python's default would
+        recurse once per node and stop at a chain of a few thousand.
+        """
+        for node in topological_order(self):
+            if id(node) not in memo:
+                twin = _new(Value)
+                twin.data, twin.grad, twin.label, twin._op = node.data, node.grad, node.label, node._op
+                twin.children = tuple([memo[id(c)] for c in node.children])
+                memo[id(node)] = twin
+        return memo[id(self)]
+
+    def backward(self, gradient: Any = 1.0) -> None:
         """Fill in ``.grad`` of every node behind this one with d self / d node (reverse-mode autodiff).
 
         The pass: take every node behind this one in `topological_order`, set their grads to 0
-        and this one's to 1, and let `chain_rule` walk them root-first. The leaves' earlier grads
-        are then added back: interior nodes hold this pass's gradient, leaves accumulate (see the
-        class docstring). Iterative, so graphs of millions of nodes work.
+        and this one's to `gradient` (the seed, 1 by default: d self / d self), and let
+        `chain_rule` walk them root-first. The leaves' earlier grads are then added back:
+        interior nodes hold this pass's gradient, leaves accumulate (see the class docstring).
+        ``loss.backward(2.0)`` gives twice the gradients, as ``(2 * loss).backward()`` would.
+        Iterative, so graphs of millions of nodes work.
         """
+        seed = gradient if gradient.__class__ is float else _to_float(gradient, "backward: gradient")
         order = topological_order(self)
-        before = _start_pass(order)  # interior nodes: this pass only; leaves: added back below
-        self.grad = 1.0
+        before = start_pass(order)  # interior nodes: this pass only; leaves: added back below
+        self.grad = seed
         try:
             chain_rule(self, order)
         except BaseException:  # leave every .grad as it was before this call
-            for node in order:
-                node.grad = 0.0
-            for node, g in before:
-                node.grad = g
+            undo_pass(order, before)
             raise
-        for node, g in before:
-            if not node.children:
-                node.grad = g + node.grad  # leaves accumulate across passes
+        finish_pass(before)
 
     def zero_grad(self) -> None:
         """Set ``.grad`` to 0 on this node and every node behind it."""
         for node in topological_order(self):
             node.grad = 0.0
 
-    def backward_steps(self) -> Iterator[Step]:
-        """Run the backward pass one node at a time, yielding a `Step` record per node.
 
-        Exhausting the generator leaves the same ``.grad`` values as `backward()`. See `stepper.py`.
-        """
-        from .stepper import backward_steps
+# Pickling a Value writes the nodes behind it first, leaves first, and then the node itself: when
+# a node is written its inputs are already in the pickle (a back-reference), so a chain of a
+# million nodes pickles without deep recursion. `_AHEAD` holds, per thread, the ids of nodes
+# being written that way; their own reduction is then the shallow one.
+_AHEAD = threading.local()
 
-        return backward_steps(self)
+
+def _reduce(node: Value) -> tuple:
+    state = (node.data, node.grad, node.label, node._op, node.children)
+    if not node.children:
+        return _rebuild, state
+    ahead: set[int] = getattr(_AHEAD, "ids", None) or set()
+    _AHEAD.ids = ahead
+    if id(node) in ahead:  # written as part of a later node's prelude: its inputs came before it
+        ahead.discard(id(node))
+        return _rebuild, state
+    prelude = topological_order(node)[:-1]
+    ids = [id(n) for n in prelude if n.children]
+    ahead.update(ids)
+    return _rebuild_after, (prelude, _Release(ids), *state)
+
+
+def _rebuild(data: float, grad: float, label: str, op: Op | None, children: tuple) -> Value:
+    node = _new(Value)
+    node.data, node.grad, node.label, node._op, node.children = data, grad, label, op, children
+    return node
+
+
+def _rebuild_after(prelude: list, release: None, *state: Any) -> Value:
+    return _rebuild(*state)  # the prelude was only there to be written (and read) first
+
+
+class _Release:
+    """Written right after a prelude: forgets the ids that no longer need the shallow form."""
+
+    def __init__(self, ids: list[int]) -> None:
+        self.ids = ids
+
+    def __reduce__(self) -> tuple:
+        ahead = getattr(_AHEAD, "ids", set())
+        for i in self.ids:
+            ahead.discard(i)
+        return _nothing, ()
+
+
+def _nothing() -> None:
+    return None
 
 
 def _data_of(x: Any, where: str) -> float:
@@ -271,26 +413,82 @@ def _record(op: Op, out: float, children: tuple[Value, ...]) -> Value:
     Written as plain slot assignments on a bare object rather than a call to ``Value(...)``: the
     number is known to be a float already, and this runs once per node.
     """
+    if not op.proven:  # until its forward rule has given a float: is `out` a real number?
+        out = checked_output(op, out)
     node = _new(Value)
     node.data = out
     node.grad = 0.0
     node.label = ""
-    if SWITCHES.grad_enabled:
-        node.children = children
-        node._op = op
-    else:
-        node.children = ()
-        node._op = None
-    if SWITCHES.anomaly is not None and not math.isfinite(out):
-        from .anomaly import report_forward
-
-        report_forward(op, children, out)
+    node.children = children
+    node._op = op
+    if _SWITCHED:  # some thread is inside no_grad() or detect_anomaly(): is it this one?
+        switches = SWITCHES
+        if not switches.grad_enabled:
+            node.children = ()
+            node._op = None
+        if switches.anomaly is not None:
+            switches.anomaly.forward(op, children, out, node)
     return node
+
+
+def checked_output(op: Op, out: Any) -> float:
+    """A forward rule's result as a float: a real number is converted, anything else refused.
+
+    Refused at the first call that returns it, naming the op, rather than stored in ``.data`` to
+    fail somewhere far away (a str in a sum, a complex in a log, None in a picture). Once a rule
+    has given a float the op counts as `proven` and nodes skip this check (checking every result
+    would cost about 3% of building a node); a rule that gives a float first and something else
+    later is not caught.
+    """
+    if out.__class__ is float:
+        op.proven = True
+        return out
+    if isinstance(out, Real):
+        return _to_float(out, f"{op.name}: its forward rule's result")
+    if out is None:
+        hint = "; does the rule forget to `return` its result?"
+    elif isinstance(out, complex) or "complex" in type(out).__name__:
+        hint = "; glassgrad works on real numbers only"
+    elif isinstance(out, Value):
+        hint = "; a forward rule works on plain floats (use math.*, not ops, inside it)"
+    else:
+        hint = ""
+    raise TypeError(f"{op.name}: its forward rule returned {type(out).__name__} {out!r:.40}, not "
+                    f"a real number; a forward rule must return a float{hint}")
 
 
 def describe(node: Value) -> str:
     """A short name for a node in messages: its label if it has one, else its value."""
-    return f"{node.label!r} (= {node.data:g})" if node.label else f"{node.data:g}"
+    return f"{shorten(node.label)!r} (= {node.data:g})" if node.label else f"{node.data:g}"
+
+
+def shorten(text: str, limit: int = 40) -> str:
+    """`text` cut to about `limit` characters for a message (a 10 MB label must not make a 10 MB error)."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit - 12]}…[{len(text):,} chars]"
+
+
+def path_from_root(root: Value, target: Value, ends: int = 3) -> str:
+    """One path from `root` down to `target` for messages: labels, or op names, joined by arrows.
+
+    A long path is shortened to its first and last `ends` nodes and a count of those left out,
+    so that an error deep in a chain of 10⁵ ops is a few lines, not 400 KB.
+    """
+    parent: dict[int, Value | None] = {id(root): None}
+    for node in reversed(topological_order(root)):
+        for child in node.children:
+            parent.setdefault(id(child), node)
+    steps: list[str] = []
+    node: Value | None = target
+    while node is not None:
+        steps.append(shorten(node.label) if node.label else
+                     shorten(node._op.name) if node._op is not None else f"{node.data:g}")
+        node = parent.get(id(node))
+    steps.reverse()
+    if len(steps) > 2 * ends + 1:
+        steps[ends:-ends] = [f"… {len(steps) - 2 * ends:,} more nodes …"]
+    return " → ".join(steps)
 
 
 def _domain_message(op: Op, children: tuple[Value, ...], err: Exception) -> str:
@@ -388,7 +586,9 @@ def chain_rule(root: Value, order: list[Value], create_graph: bool = False) -> N
     and gradients are `Value`s built from ops, so they can be differentiated again.
     """
     node = root
-    anomaly = SWITCHES.anomaly
+    anomaly = SWITCHES.anomaly if _SWITCHED else None
+    if anomaly is not None:  # detect_anomaly(): is the graph still what its forward pass made?
+        anomaly.graph(root, order)
     try:
         for node in reversed(order):
             children = node.children
@@ -420,11 +620,7 @@ def chain_rule(root: Value, order: list[Value], create_graph: bool = False) -> N
                 for child, d in zip(children, ds):
                     child.grad += g * d
             if anomaly is not None:
-                from .anomaly import check_gradients
-
-                grads = {child: child.grad for child in children}
-                grads[node] = g
-                check_gradients(root, node, children, grads)
+                anomaly.gradients(root, node)
     except (ValueError, ZeroDivisionError, OverflowError, TypeError) as err:
         # Only reached when something is wrong, so the extra work of a good message costs nothing.
         if isinstance(err, ValueError) and "values to unpack" in str(err):
@@ -432,7 +628,7 @@ def chain_rule(root: Value, order: list[Value], create_graph: bool = False) -> N
         raise _backward_error(root, node, err) from (err if isinstance(err, TypeError) else None)
 
 
-def _start_pass(order: list[Value]) -> list[tuple[Value, float]]:
+def start_pass(order: list[Value]) -> list[tuple[Value, float]]:
     """Set every ``.grad`` in `order` to 0 for a new pass; return the (node, grad) pairs that were not.
 
     In a training step nothing is returned (a fresh graph, parameters zeroed by the optimizer), so
@@ -444,6 +640,21 @@ def _start_pass(order: list[Value]) -> list[tuple[Value, float]]:
             before.append((node, node.grad))
             node.grad = 0.0
     return before
+
+
+def finish_pass(before: list[tuple[Value, float]]) -> None:
+    """End a pass begun by `start_pass`: leaves add their earlier grads to this pass's (they accumulate)."""
+    for node, g in before:
+        if not node.children:
+            node.grad = g + node.grad
+
+
+def undo_pass(order: list[Value], before: list[tuple[Value, float]]) -> None:
+    """Undo a failed pass begun by `start_pass`: every ``.grad`` as it was before."""
+    for node in order:
+        node.grad = 0.0
+    for node, g in before:
+        node.grad = g
 
 
 class _NoGradientYet:
@@ -488,8 +699,6 @@ def backpropagate(root: Value, seed: Any = 1.0, create_graph: bool = False) -> d
 def _backward_error(root: Value, node: Value, err: Exception) -> Exception:
     """The exception to raise when `node`'s local derivative fails: the op, its inputs, the formula
     that failed, and the path from the root down to the node."""
-    from .anomaly import path_from_root
-
     op, children = node._op, node.children
     names = op.arg_names(len(children))
     given = ", ".join(f"{n} = {describe(c)}" for n, c in zip(names, children))

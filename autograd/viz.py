@@ -8,7 +8,8 @@ and an MLP reads best as boxes per neuron inside boxes per layer. A leaf's group
 without the last dotted part; an op node joins a group by these rules, applied leaves first:
 
 1. it has a parameter of exactly one group among its inputs — the products ``w·x`` and the sum
-   that adds the bias (parameters of two groups meeting: no group);
+   that adds the bias (parameters of two groups meeting: no group, unless one group is inside the
+   other: an input put in layer ``L0`` times a weight of neuron ``L0.N1`` joins ``L0.N1``);
 2. all of its inputs are nodes of rule 1 or 2 of one group — the sum of the products when there
    is no bias; a sum (``Σ``) always counts here;
 3. it has one input, a node of rule 1 or 2 — the activation, where the neuron ends.
@@ -31,7 +32,7 @@ import graphviz
 
 from . import markup
 from .files import write_atomic
-from .value import Value, topological_order
+from .value import Value
 
 if TYPE_CHECKING:
     from .stepper import Step
@@ -45,6 +46,7 @@ DOT_TIMEOUT = 60.0
 PAGE_TIMEOUT = 120.0
 SLOW_PAGE = 10.0
 FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot"}
+_SIZE = re.compile(r"\d{1,4}(\.\d+)?(,\d{1,4}(\.\d+)?)?!?")
 _DOTTED = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)+")
 
 
@@ -54,6 +56,33 @@ class GraphTooLarge(ValueError):
 
 class GraphvizNotFound(RuntimeError):
     """Graphviz's `dot` program is not installed (or not on PATH), so no picture can be drawn."""
+
+
+def number_text(x: float, spec: str = ".4g") -> str:
+    """`x` formatted with `spec`, never as a negative zero: ``-0.0`` (from w·0 with w < 0) and a
+    tiny negative rounded to ``-0.0000`` are both shown without the sign, which only distracts."""
+    text = format(x + 0.0, spec)  # + 0.0 turns -0.0 into 0.0
+    if text.startswith("-") and not any(ch in "123456789" for ch in text.split("e")[0]):
+        text = text[1:]
+    return text
+
+
+def reading_order(root: Value) -> list[Value]:
+    """Every node behind `root` in the order the expression reads: each node after its inputs,
+    inputs left to right (``x1, w1, x1*w1, x2, w2, x2*w2, …``). Iterative, like `topological_order`.
+    Pictures lay their nodes out in this order, so w0 comes left of w1 and neuron N0 left of N1."""
+    order: list[Value] = []
+    seen: set[Value] = set()
+    stack: list[tuple[Value, bool]] = [(root, False)]
+    while stack:
+        node, inputs_done = stack.pop()
+        if inputs_done:
+            order.append(node)
+        elif node not in seen:
+            seen.add(node)
+            stack.append((node, True))
+            stack.extend((child, False) for child in reversed(node.children))
+    return order
 
 
 class GraphvizTimeout(RuntimeError):
@@ -83,8 +112,11 @@ def assign_groups(order: list[Value], leaf_group: Callable[[Value], str | None])
             continue
         direct = {group[c] for c in children if c in params}
         if direct:
-            if len(direct) == 1:
-                group[node] = direct.pop()
+            deepest = max(direct, key=len)
+            # One group, or groups nested in it (an input of layer "L0" times a weight of
+            # neuron "L0.N1"): the node belongs to the innermost.
+            if all(deepest == g or deepest.startswith(g + ".") for g in direct):
+                group[node] = deepest
                 body.add(node)
             continue
         inner = {group.get(c) for c in children}
@@ -101,7 +133,7 @@ def draw_dot(
     *,
     rankdir: str = "LR",
     show_grad: bool = True,
-    number_format: str = ".4f",
+    number_format: str = ".4g",
     highlight: Iterable[Value] | Mapping[Value, str] = (),
     cluster: bool | Callable[[Value], str | None] = True,
     max_nodes: int = 500,
@@ -109,13 +141,22 @@ def draw_dot(
     grad_text: Mapping[Value, str] | None = None,
     svg_id: str | None = None,
     classes: Mapping[Value, str] | None = None,
+    edges: Iterable[tuple[Value, Value]] | None = None,
+    size: str | None = None,
+    stacked: bool = False,
+    title: str | None = None,
+    fontsize: float = 11,
+    nodesep: float | None = None,
 ) -> graphviz.Digraph:
     """The graph behind `root` as a `graphviz.Digraph`: a table per value, an oval per op.
 
     - `rankdir`: "LR" (inputs on the left, default), "TB", "RL" or "BT".
     - `show_grad`: show each value's ``.grad`` next to its ``.data``.
-    - `number_format`: a format spec for data and grad, e.g. ".4f" (default) or ".3g".
-    - `highlight`: nodes to fill with colour — a set of values, or ``{value: "#colour"}``.
+    - `number_format`: a format spec for data and grad: ".4g" (default: 4 significant digits, so a
+      small gradient stays visible) or ".4f" (fixed decimals). ``-0`` is always shown as ``0``.
+    - `highlight`: nodes to fill with colour — a set of values, or ``{value: "#colour"}``. Edges
+      between two highlighted values are drawn bold, unless `edges` says which to draw bold:
+      ``(input, node)`` pairs (the stepper passes the edges its chain-rule step uses).
     - `cluster`: True groups parameters labelled ``L0.N1.w0`` into boxes per neuron inside boxes
       per layer (see the module docstring for which op nodes join them); False for none; or a
       function giving a leaf's group name (dots nest: ``"L0.N1"`` is inside ``"L0"``).
@@ -123,6 +164,9 @@ def draw_dot(
     - `names`: text to show as a value's name instead of its label; `grad_text`: text to show in
       place of the grad (the stepper uses both); `svg_id`: a prefix for the ids in SVG output;
       `classes`: a CSS class per value for its ``<g class="node …">`` in SVG output.
+    - `size`: Graphviz's size limit in inches, e.g. "13,40": a larger drawing is scaled down to fit.
+    - `stacked`: name, data and grad one above the other (a narrow record) instead of in a row.
+    - `title`: a line of text above the picture.
     """
     if rankdir not in ("LR", "RL", "TB", "BT"):
         raise ValueError(f"draw_dot: rankdir={rankdir!r}; choose 'LR', 'RL', 'TB' or 'BT'")
@@ -136,9 +180,10 @@ def draw_dot(
                          f"numbers; try '.4f' or '.3g'")
     if not isinstance(max_nodes, int) or isinstance(max_nodes, bool) or max_nodes < 1:
         raise ValueError(f"draw_dot: max_nodes must be a positive int, got {max_nodes!r}")
+    _check_layout(size, fontsize, nodesep)
     if not isinstance(root, Value):
         raise TypeError(f"draw_dot: expected a Value, got {type(root).__name__} {root!r:.40}")
-    order = topological_order(root)
+    order = reading_order(root)
     count = len(order) + sum(1 for node in order if node.children)
     if count > max_nodes:
         raise GraphTooLarge(
@@ -150,6 +195,8 @@ def draw_dot(
             f"{_duration(layout_seconds(count))} for {count:,} nodes, and render() stops it after "
             f"{DOT_TIMEOUT:g} s (its timeout option).")
     colours = _colours(highlight)
+    hot = None if edges is None else set(edges)
+    heads = set() if hot is None else {node for _, node in hot}
     ids = {node: f"v{i}" for i, node in enumerate(order)}
     if not (isinstance(cluster, bool) or cluster is None or callable(cluster)):
         raise TypeError(f"draw_dot: cluster must be True, False or a function of a leaf giving its "
@@ -164,9 +211,15 @@ def draw_dot(
     # converge sooner (every MLP we draw) are unchanged; a value shared by many ops in a
     # bottom-to-top layout (x + x + … + x) took minutes uncapped and takes about a second capped.
     dot.attr(rankdir=rankdir, fontname="Helvetica", bgcolor="white", nslimit="5", nslimit1="5")
+    if size:
+        dot.attr(size=size)
+    if nodesep is not None:
+        dot.attr(nodesep=f"{nodesep:g}", ranksep=f"{max(nodesep, 0.25):g}")
+    if title:
+        dot.attr(label=markup.text_label(title), labelloc="t", labeljust="l", fontsize="12")
     if svg_id:
         dot.attr(id=svg_id)
-    dot.attr("node", fontname="Helvetica", fontsize="11")
+    dot.attr("node", fontname="Helvetica", fontsize=str(fontsize))
     dot.attr("edge", color="#555555", arrowsize="0.7")
 
     statements: dict[str | None, list[tuple[str, dict[str, str]]]] = {}
@@ -174,11 +227,10 @@ def draw_dot(
         nid = ids[node]
         fill = colours.get(node)
         name = names[node] if names is not None and node in names else node.label
-        # "+ 0.0" turns -0.0 (from w·0 with w < 0) into 0.0: a sign on zero only distracts here.
         grad = (grad_text.get(node, "?") if grad_text is not None
-                else format(node.grad + 0.0, number_format))
-        data = format(node.data + 0.0, number_format)
-        label = _value_label(name, data, grad if show_grad else None, fill)
+                else number_text(node.grad, number_format))
+        data = number_text(node.data, number_format)
+        label = _value_label(name, data, grad if show_grad else None, fill, stacked)
         attrs = {"label": label, "shape": "plain", "id": prefix + nid}
         css = (classes or {}).get(node) or ("highlight" if fill else "")
         if css:
@@ -189,24 +241,42 @@ def draw_dot(
             op = node.op_info
             op_attrs = {"label": markup.text_label(op.symbol), "shape": "ellipse", "id": f"{prefix}{nid}-op",
                         "margin": "0.04,0.02", "height": "0.3"}
-            if fill:
+            if fill and (hot is None or node in heads):  # only an op that passes gradients on
                 op_attrs.update(style="filled", fillcolor=fill, penwidth="2")
             bucket.append((nid + "op", op_attrs))
 
-    _emit_clusters(dot, statements, prefix)
     for nid, attrs in statements.get(None, []):
         dot.node(nid, **attrs)
-    hot = {"color": "#d9480f", "penwidth": "2"}
+    _emit_clusters(dot, statements, prefix)
+    bold = {"color": "#d9480f", "penwidth": "2"}
     for node in order:
         if not node.children:
             continue
+        group = groups.get(node)
         for child in node.children:
-            # An edge between two highlighted values is drawn bold: in the stepper, the edges
-            # along which the current node passes its gradient on.
-            extra = hot if node in colours and child in colours else {}
-            dot.edge(ids[child], ids[node] + "op", **extra)
+            used = (child, node) in hot if hot is not None else node in colours and child in colours
+            attrs = dict(bold) if used else {}
+            if group is not None and groups.get(child) != group:
+                # An edge into a box from outside it (x into a neuron, a layer's outputs into the
+                # next): one rank longer, so the box starts below whatever feeds it and the edge
+                # comes in from above instead of running across the boxes beside it.
+                attrs["minlen"] = "2"
+            dot.edge(ids[child], ids[node] + "op", **attrs)
         dot.edge(ids[node] + "op", ids[node])
     return dot
+
+
+def _check_layout(size: object, fontsize: object, nodesep: object) -> None:
+    """The layout options reach DOT as they are, so they must be what they say (no text)."""
+    if size is not None and not (isinstance(size, str) and _SIZE.fullmatch(size)):
+        raise ValueError(f"draw_dot: size={markup.showable(repr(size), 60)} is not a Graphviz size; "
+                         f"give inches as 'width,height', e.g. '13,40'")
+    for name, x in (("fontsize", fontsize), ("nodesep", nodesep)):
+        if x is None and name == "nodesep":
+            continue
+        if isinstance(x, bool) or not isinstance(x, (int, float)) or not 0 < x < 1000:
+            raise ValueError(f"draw_dot: {name}={markup.showable(repr(x), 60)}; give a positive "
+                             f"number (points for fontsize, inches for nodesep)")
 
 
 def _colours(highlight: Iterable[Value] | Mapping[Value, str]) -> dict[Value, str]:
@@ -221,8 +291,9 @@ def _colours(highlight: Iterable[Value] | Mapping[Value, str]) -> dict[Value, st
     return dict.fromkeys(highlight, HIGHLIGHT)
 
 
-def _value_label(name: str, data: str, grad: str | None, fill: str | None) -> str:
-    """A Graphviz HTML-like label: one row of cells, name | data | grad."""
+def _value_label(name: str, data: str, grad: str | None, fill: str | None,
+                 stacked: bool = False) -> str:
+    """A Graphviz HTML-like label: one row of cells, name | data | grad (or a column, `stacked`)."""
     esc = markup.label_text
     bg = f' bgcolor="{fill}"' if fill else ""
     cells = []
@@ -232,8 +303,10 @@ def _value_label(name: str, data: str, grad: str | None, fill: str | None) -> st
     if grad is not None:
         shown = '<font color="#999999">?</font>' if grad == "?" else esc(grad)  # "?": not reached yet
         cells.append(f"<td>grad {shown}</td>")
-    return markup.dot_label(f'<table border="0" cellborder="1" cellspacing="0" cellpadding="4"{bg}>'
-                            f"<tr>{''.join(cells)}</tr></table>")
+    rows = "".join(f"<tr>{c}</tr>" for c in cells) if stacked else f"<tr>{''.join(cells)}</tr>"
+    padding = 2 if stacked else 4
+    return markup.dot_label(f'<table border="0" cellborder="1" cellspacing="0" '
+                            f'cellpadding="{padding}"{bg}>{rows}</table>')
 
 
 def _emit_clusters(dot: graphviz.Digraph, statements: dict, prefix: str) -> None:
@@ -264,6 +337,7 @@ def draw_step(root: Value, step: Step, grad_text: Mapping[Value, str], names: Ma
               *, svg_id: str | None = None, rankdir: str = "BT") -> graphviz.Digraph:
     """One frame of the stepper: `step`'s node highlighted, its inputs lit, grads from `grad_text`.
 
+    Bold are exactly the edges the step's chain rule uses: from each input to the node's op.
     In SVG the current node is ``<g class="node current">`` and its inputs ``class="node updated"``.
     Bottom to top by default: the root on top, so the pass reads downwards, step after step.
     """
@@ -272,7 +346,8 @@ def draw_step(root: Value, step: Step, grad_text: Mapping[Value, str], names: Ma
     classes = dict.fromkeys(colours, "updated")
     classes[step.node] = "current"
     return draw_dot(root, highlight=colours, names=names, grad_text=grad_text, number_format=".4g",
-                    svg_id=svg_id, classes=classes, max_nodes=10_000, rankdir=rankdir)
+                    svg_id=svg_id, classes=classes, max_nodes=10_000, rankdir=rankdir,
+                    edges=[(c.child, step.node) for c in step.children], stacked=True)
 
 
 def run_dot(source: str, fmt: str, *, timeout: float = DOT_TIMEOUT) -> bytes:

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from demos import breaking_it, common, house_prices, linear_collapse, moons, xor
+from demos import breaking_it, common, fd_lab, house_prices, iris, linear_collapse, moons, spiral, xor
 from demos.common import command, output_folder
 from demos.presets import PRESETS
 
@@ -51,6 +51,10 @@ PICTURES: dict[str, tuple[str, Callable[[bool], None]]] = {
     "house_prices.png": ("python -m demos.house_prices", _demo(house_prices.main)),
     "moons.png": ("python -m demos.moons", _demo(moons.main)),
     "linear_collapse.png": ("python -m demos.linear_collapse", _demo(linear_collapse.main)),
+    "spiral.png": ("python -m demos.spiral", _demo(spiral.main)),
+    "iris.png": ("python -m demos.iris", _demo(iris.main)),
+    # the lab is quick either way: it has no --quick mode
+    "fd_lab.png": ("python -m demos.fd_lab", lambda quick: fd_lab.main([])),
 }
 
 

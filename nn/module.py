@@ -5,13 +5,12 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Sequence
-from numbers import Real
+from numbers import Integral, Real
 from operator import mul
 from typing import Any
 
-from autograd import Value, apply
-from autograd.ops import SUM
-from autograd.value import _leaf, _to_float
+from autograd import REGISTRY, Value, apply
+from autograd.value import _leaf, _to_float, shorten
 
 #: what a neuron may apply to its pre-activation: each but "linear" is the `Value` method of that name
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
@@ -20,7 +19,9 @@ INITS = ("uniform", "normal", "xavier")
 
 def _check_choice(what: str, value: str, choices: Sequence[str]) -> str:
     if value not in choices:
-        raise ValueError(f"{what}={value!r} is not known; choose one of {', '.join(map(repr, choices))}")
+        shown = shorten(value) if isinstance(value, str) else value
+        raise ValueError(f"{what}={shown!r:.60} is not known; choose one of "
+                         f"{', '.join(map(repr, choices))}")
     return value
 
 
@@ -54,16 +55,17 @@ class Module:
         if len(set(labels)) != len(labels):  # a state dict keyed by label would lose parameters
             twice = sorted({k for k in labels if labels.count(k) > 1})
             raise ValueError(f"load_state_dict: this model has several parameters labelled "
-                             f"{twice[:5]}; give every parameter a unique label first")
+                             f"{[shorten(k) for k in twice[:5]]}; give every parameter a unique "
+                             f"label first")
         known = set(labels)
         missing = [k for k in labels if k not in state]
         extra = [k for k in state if k not in known]
         if missing or extra:
             parts = []
-            if missing:
-                parts.append(f"missing key(s) {missing[:5]}{' …' if len(missing) > 5 else ''}")
-            if extra:
-                parts.append(f"unexpected key(s) {extra[:5]}{' …' if len(extra) > 5 else ''}")
+            for what, keys in (("missing", missing), ("unexpected", extra)):
+                if keys:  # a key read from a file may be megabytes long: shorten each
+                    shown = [shorten(k) if isinstance(k, str) else k for k in keys[:5]]
+                    parts.append(f"{what} key(s) {shown}{' …' if len(keys) > 5 else ''}")
             raise ValueError(f"load_state_dict: {'; '.join(parts)}. The saved model does not "
                              f"match this architecture ({self!r}).")
         values = []
@@ -98,7 +100,8 @@ class Neuron(Module):
     """act(w · x + b): a weighted sum of the inputs plus a bias, through an activation.
 
     The weighted sum is one `sum` node over the products ``wᵢ·xᵢ`` (and the bias), so the graph
-    shows every product and one addition. Parameters are labelled ``{name}.w0 …`` and ``{name}.b``.
+    shows every product and one addition. Parameters are labelled ``{name}.w0 …`` and ``{name}.b``,
+    the nodes a call builds ``{name}.w0·x0 …``, ``{name}.z`` (the sum) and ``{name}.out``.
     """
 
     def __init__(self, nin: int, activation: str = "relu", bias: bool = True, *,
@@ -113,18 +116,38 @@ class Neuron(Module):
         self.w = [Value(_initial_weight(rng, init, init_scale, nin, nout_hint), label=f"{name}.w{i}")
                   for i in range(nin)]
         self.b = Value(0.0, label=f"{name}.b") if bias else None
-        # The op-table method itself, looked up when the neuron is made (so an op replaced with
-        # defop(..., replace=True) before then is the one used): no extra call per neuron.
+        # The names of the nodes a call builds, made once here: a call only assigns them.
+        self.node_labels = ([f"{name}.w{i}·x{i}" for i in range(nin)], f"{name}.z", f"{name}.out")
+        # The op-table method and the sum op themselves, looked up when the neuron is made (so an op
+        # replaced with defop(..., replace=True) before then is the one used): no extra call per neuron.
         self._act = _identity if activation == "linear" else getattr(Value, activation)
+        self._sum = REGISTRY["sum"]
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The activation method is found again by name when unpickled (functions made by defop
+        # cannot be pickled by reference).
+        return {k: v for k, v in self.__dict__.items() if k != "_act"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._act = _identity if self.activation == "linear" else getattr(Value, self.activation)
 
     def __call__(self, x: Sequence[Any]) -> Value:
         if len(x) != len(self.w):
             raise ValueError(f"{self.name}: expected {len(self.w)} inputs, got {len(x)}")
         # One `sum` node over the products wᵢ·xᵢ (a `*` node each) and the bias: what
         # `sum_values` builds, without its argument handling, which a neuron does not need.
-        if self.b is None:
-            return self._act(apply(SUM, *map(mul, self.w, x)))
-        return self._act(apply(SUM, *map(mul, self.w, x), self.b))
+        # Each node is labelled for what it is (L0.N1.w0·x0, L0.N1.z, L0.N1.out), so pictures,
+        # the stepper and error messages name it.
+        products = list(map(mul, self.w, x))
+        names, z_name, out_name = self.node_labels
+        for product, name in zip(products, names):
+            product.label = name
+        z = apply(self._sum, *products, self.b) if self.b is not None else apply(self._sum, *products)
+        z.label = z_name
+        out = self._act(z)
+        out.label = out_name  # for "linear", z itself: named as the neuron's output
+        return out
 
     def parameters(self) -> list[Value]:
         return self.w + ([self.b] if self.b is not None else [])
@@ -177,6 +200,11 @@ class MLP(Module):
             raise ValueError("MLP: nouts must list at least one layer size, e.g. [4, 1]")
         _check_choice("activation", activation, ACTIVATIONS)
         _check_choice("output_activation", output_activation, ACTIVATIONS)
+        if seed is not None:  # the seed is saved with the model: a whole number, as nn.load expects
+            if not isinstance(seed, Integral) or isinstance(seed, bool):
+                raise TypeError(f"MLP: seed must be a whole number or None, got "
+                                f"{type(seed).__name__} {seed!r:.40}")
+            seed = int(seed)  # a NumPy integer becomes a plain int, which JSON can hold
         self.config = {"nin": nin, "nouts": list(nouts), "activation": activation,
                        "output_activation": output_activation, "bias": bias, "init": init,
                        "init_scale": init_scale, "seed": seed}

@@ -115,11 +115,11 @@ def test_stepper_page_in_chromium(browser, tmp_path):
     assert seen_nodes == ["tanh(x1*w1 + x2*w2 + b)", "x1*w1 + x2*w2 + b", "x1*w1 + x2*w2",
                           "x1*w1", "x2*w2"]
     assert browser.find_element(By.ID, "next").get_attribute("disabled") is not None
-    # The step at x1*w1 multiplies by the other factor: ∂(a·b)/∂a = b = -3.0.
+    # The step at x1*w1 multiplies by the other factor: ∂(x1*w1)/∂x1 = w1 = -3.
     browser.find_element(By.TAG_NAME, "body").send_keys(Keys.ARROW_LEFT)
     assert counter.text == "Step 4 of 5"
     frame, current = _visible(browser)
-    assert "∂(a·b)/∂a = b = -3.0" in frame.text
+    assert "∂(x1*w1)/∂x1 = -3" in frame.text and "rule of ×: ∂(a·b)/∂a = b" in frame.text
     # Grads not reached yet are shown as "?", known ones as numbers: at step 4, x2 is unknown.
     assert "grad ?" in " ".join(frame.find_element(By.CSS_SELECTOR, ".picture").text.split())
 
@@ -152,3 +152,34 @@ def test_missing_browser_fails_in_ci_and_skips_elsewhere(monkeypatch):
     monkeypatch.delenv("CI")
     with pytest.raises(pytest.skip.Exception, match="/nonexistent/chromium"):
         _require_browser()
+
+
+# Rendered size of the smallest SVG text on the page, in CSS pixels (font size × the SVG's scale).
+_SMALLEST_TEXT = """
+var sizes = Array.prototype.map.call(document.querySelectorAll(arguments[0]), function (t) {
+  var m = t.getScreenCTM();
+  return parseFloat(getComputedStyle(t).fontSize) * Math.sqrt(m.a * m.a + m.b * m.b);
+});
+return sizes.length ? Math.min.apply(null, sizes) : -1;
+"""
+
+
+def test_the_xor_pictures_read_at_100_percent_in_a_1400_px_window(browser, tmp_path):
+    """The flagship graph fits the window's width (no sideways scrolling) with text of about 11 px
+    or more; the neuron's stepper page draws its picture unscaled (text at 11 px at least)."""
+    from demos.xor_pictures import write_pictures
+    from nn import MLP
+
+    model = MLP(2, [4, 1], activation="sigmoid", output_activation="sigmoid", init="normal",
+                init_scale=0.5, seed=42)
+    graph, page = write_pictures(model, tmp_path)
+    browser.set_window_size(1400, 900)
+    browser.get(graph.as_uri())
+    width, inner = browser.execute_script(
+        "return [document.documentElement.getBoundingClientRect().width, window.innerWidth];")
+    assert width <= inner - 15, (width, inner)  # room for a vertical scrollbar, none sideways
+    assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth;")
+    assert browser.execute_script(_SMALLEST_TEXT, "text") >= 10.5
+    browser.get(page.as_uri())
+    smallest = browser.execute_script(_SMALLEST_TEXT, "section.frame:not([hidden]) svg text")
+    assert smallest >= 11, smallest

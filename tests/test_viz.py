@@ -3,13 +3,21 @@
 
 from __future__ import annotations
 
+import html as html_lib
 import re
 import stat
 
 import pytest
 
 from autograd import Value, draw_dot, parse_expression, render, sum_values
-from autograd.viz import HIGHLIGHT, GraphTooLarge, GraphvizNotFound, assign_groups, parameter_group
+from autograd.viz import (
+    HIGHLIGHT,
+    GraphTooLarge,
+    GraphvizNotFound,
+    assign_groups,
+    number_text,
+    parameter_group,
+)
 from demos.xor_pictures import write_pictures
 from nn import MLP, mse
 
@@ -47,9 +55,9 @@ def test_a_known_graph_has_one_record_per_value_and_one_node_per_op():
     # Each op: an edge from each input into the op node, one from the op node to its result.
     assert len(edges) == 2 + 2 + 2
     a_record = next(v for v in values.values() if "<b>a</b>" in v)
-    assert "data 2.0000" in a_record and "grad -3.0000" in a_record
+    assert "data 2<" in a_record and "grad -3<" in a_record
     e_record = next(v for v in values.values() if "<b>e</b>" in v)
-    assert "data -6.0000" in e_record and "grad 1.0000" in e_record
+    assert "data -6<" in e_record and "grad 1<" in e_record
     assert "rankdir=LR" in draw_dot(d).source
 
 
@@ -174,7 +182,7 @@ def test_render_svg_png_pdf_and_dot(tmp_path, needs_dot):
     d.backward()
     svg = render(d, tmp_path / "g.svg")
     text = svg.read_text(encoding="utf-8")
-    assert "<svg" in text and ">data 2.0000<" in text and text.count('class="node"') == 7
+    assert "<svg" in text and ">data 2<" in text and text.count('class="node"') == 7
     assert text.count('class="edge"') == 6
     assert (render(d, tmp_path / "g.png")).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert (render(d, tmp_path / "deep" / "g.PDF")).read_bytes()[:5] == b"%PDF-"
@@ -233,13 +241,46 @@ def test_xor_pictures(tmp_path, needs_dot):
                 init_scale=0.5, seed=42)
     for p in model.parameters():
         p.grad = 5.0  # grads left over from training
+        p.data += 1.0  # and trained weights: the picture shows the first step's
     graph, page = write_pictures(model, tmp_path)
     assert graph == tmp_path / "xor_graph.svg" and page == tmp_path / "xor_neuron_steps.html"
     svg = graph.read_text(encoding="utf-8")
     assert svg.count('class="cluster"') == 2 + 5  # layers L0, L1; neurons L0.N0–N3, L1.N0
-    assert ">loss<" in svg and ">prediction<" in svg
+    for name in ("loss", "prediction", "error", "target", "L0.N1.w0·x0", "L0.N1.z", "L0.N1.out"):
+        assert f">{name}<" in svg, name
+    assert "training step 1" in svg
+    # Fits a 1400-px browser window: at most 1,030 pt = 1,373 px wide (Graphviz's size limit).
+    width = float(re.search(r'<svg width="([\d.]+)pt"', svg).group(1))
+    assert 900 <= width <= 1030
+    # Numbers in 3 significant digits, never a negative zero or a fixed -0.0000.
+    numbers = [html_lib.unescape(t) for t in re.findall(r">(?:data|grad) ([^<]+)<", svg)]
+    assert len(numbers) > 80
+    for text in numbers:
+        assert not re.fullmatch(r"-0(\.0*)?", text) and len(text.lstrip("-").replace(".", "")
+                                                             .split("e")[0].lstrip("0")) <= 3, text
+    initial = MLP(**model.config)
+    w = initial.layers[0].neurons[1].w[0].data
+    assert f"data {w:.3g}" in numbers_text(svg)  # the initial weights, not the trained ones
     html = page.read_text(encoding="utf-8")
     assert html.count('<section class="frame"') == 4  # w0·x0, w1·x1, Σ with the bias, σ
-    assert "Backward pass through neuron L0.N0" in html
+    assert "Backward pass through neuron L0.N0 at training step 1" in html
+    assert not re.search(r"\bx = v\d", html) and not re.search(r"-0(\.0*)?(?![\d.])", html)
     assert all(p.grad == 5.0 for p in model.parameters())  # drawn on a copy: the model is untouched
-    assert "grad 5.0" not in svg and "grad 5.0" not in html  # and the copy starts from zero grads
+    assert "grad 5" not in svg and "grad 5" not in html  # and the copy starts from zero grads
+
+
+def numbers_text(svg: str) -> str:
+    return html_lib.unescape(svg)
+
+
+def test_numbers_keep_small_gradients_visible_and_never_show_negative_zero():
+    assert number_text(-0.0) == "0" and number_text(0.0) == "0"
+    assert number_text(-1e-9, ".4f") == "0.0000"  # rounded to zero: no sign left on it
+    assert number_text(-2.3e-5) == "-2.3e-05" and number_text(0.000123456) == "0.0001235"
+    assert number_text(-0.5) == "-0.5" and number_text(float("nan")) == "nan"
+    w, x = Value(-0.5, label="w"), Value(0.0, label="x")
+    y = (w * x + 1e-6 * w) * 1e-3  # data -0.0 at w·x; a gradient of 1e-9 at the small product
+    y.backward()
+    source = draw_dot(y).source
+    assert not re.search(r"[ >]-0(\.0*)?<", source) and "data 0<" in source
+    assert "grad 0.001<" in source and "grad 1e-09<" in source

@@ -1,0 +1,464 @@
+"""Forward mode: tangents flow from the inputs to the outputs. `jvp`, `jacobian`, `hessian`, `hvp`.
+
+Reverse mode (`Value.backward`) starts at the output with d out / d out = 1 and walks the graph
+root-first, handing every node's gradient on to its inputs. Forward mode starts at the inputs with
+a *direction* — a tangent ẋᵢ for each input — and walks leaves-first, and every node gathers its
+tangent from its inputs:
+
+    forward:   tangent(node)   =  Σᵢ  ∂node/∂childᵢ · tangent(childᵢ)
+    reverse:   grad(childᵢ)   +=  grad(node) · ∂node/∂childᵢ
+
+with the very same local derivatives ∂node/∂childᵢ, taken from the op table: no op has a second
+rule, and an op declared with `defop` gets forward mode with no extra code. One forward pass gives
+the derivative of *every* node along one input direction; one reverse pass gives the derivative of
+one output with respect to *every* input. So an m×n Jacobian takes n forward passes or m reverse
+passes, which is why training (n = millions of parameters, m = 1 loss) uses reverse mode.
+
+Tangents live in a table (a dict from node to number), never on the nodes: a graph can carry any
+number of forward passes at once, and ``.grad`` is never touched here.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from .functional import grad
+from .value import (
+    SWITCHES,
+    Value,
+    _to_float,
+    backpropagate,
+    describe,
+    local_derivatives,
+    topological_order,
+)
+
+Outputs = Value | Sequence[Value]
+
+
+# ----------------------------------------------------------------------------------------------
+# The forward pass: the sibling of value.chain_rule
+# ----------------------------------------------------------------------------------------------
+
+
+def forward_order(outputs: Sequence[Value]) -> list[Value]:
+    """Every node behind any of `outputs`, each after all of its children (leaves first).
+
+    The orders of the outputs one by one, each node kept the first time it appears: a node left
+    out of an earlier output's order has its children there already or earlier in its own.
+    """
+    if len(outputs) == 1:
+        return topological_order(outputs[0])
+    order: list[Value] = []
+    seen: set[Value] = set()
+    for out in outputs:
+        for node in topological_order(out):
+            if node not in seen:
+                seen.add(node)
+                order.append(node)
+    return order
+
+
+def tangent_rule(order: Sequence[Value], seeds: Mapping[Value, float]) -> dict[Value, float]:
+    """The chain rule in forward mode, once for the whole engine: the tangent of every node in `order`.
+
+    `order` is leaves first (`forward_order`); `seeds` gives the tangent of the inputs (any node
+    not seeded and with no inputs — a constant, an unseeded leaf — has tangent 0). Walking the
+    nodes leaves-first, every input of a node has its tangent by the time the node is reached,
+    and the node's tangent is the sum over its inputs of local derivative × input tangent:
+
+        d node / dt  =  Σᵢ  ∂node/∂childᵢ · d childᵢ / dt
+
+    A seeded node keeps its seed whatever is below it: it is an input of this pass.
+    """
+    tangent: dict[Value, float] = {}
+    for node in order:
+        children = node.children
+        if not children or node in seeds:
+            tangent[node] = seeds.get(node, 0.0)  # an input: its tangent is the direction given
+            continue
+        try:
+            ds = local_derivatives(node)
+        except (ValueError, ZeroDivisionError, OverflowError, TypeError) as err:
+            raise _forward_error(node, err) from err
+        t = 0.0
+        for child, d in zip(children, ds):
+            t += d * tangent[child]
+        tangent[node] = t
+    return tangent
+
+
+def _forward_error(node: Value, err: Exception) -> Exception:
+    """A local derivative that cannot be evaluated: the op, its inputs and the formula named."""
+    op, children = node._op, node.children
+    names = op.arg_names(len(children))
+    given = ", ".join(f"{n} = {describe(c)}" for n, c in zip(names, children))
+    formulas = "; ".join(f"∂out/∂{n} = {f}" for n, f in zip(names, op.formulas))
+    return type(err)(f"forward mode through {op.name}({given}): the local derivative ({formulas}) "
+                     f"cannot be evaluated here: {err}. The derivative is infinite or undefined at "
+                     f"this point; move the input away from it.")
+
+
+def fast_tangent_rule(order: Sequence[Value], seeds: Mapping[Value, float]) -> dict[Value, float]:
+    """`tangent_rule` with the sum spelled out for nodes of one, two and three inputs: the same
+    numbers, bit for bit (a test checks it), about twice as fast. `jvp`, `jacobian`, `hessian` and
+    `hvp` run this one; read `tangent_rule` for the math.
+
+    It is faster because it skips what the general loop pays per node: the list of the inputs'
+    numbers, the check of the rule's result, the zip; and the membership test for seeded interior
+    nodes when, as usual, only leaves are seeded.
+    """
+    tangent: dict[Value, float] = {}
+    get = seeds.get
+    seeded_inside = any(node.children for node in seeds)
+    try:
+        _fast_walk(order, seeds, tangent, get, seeded_inside)
+    except (ValueError, ZeroDivisionError, OverflowError, TypeError):
+        return tangent_rule(order, seeds)  # again the plain way, for its message naming the op
+    return tangent
+
+
+def _fast_walk(order: Sequence[Value], seeds: Mapping[Value, float], tangent: dict[Value, float],
+               get: Callable[..., float], seeded_inside: bool) -> None:
+    for node in order:
+        children = node.children
+        if not children or (seeded_inside and node in seeds):
+            tangent[node] = get(node, 0.0)
+            continue
+        local = node._op.local
+        n = len(children)
+        if n == 2:
+            a, b = children
+            da, db = local(a.data, b.data, node.data)
+            tangent[node] = da * tangent[a] + db * tangent[b]
+        elif n == 1:
+            (a,) = children
+            (da,) = local(a.data, node.data)
+            tangent[node] = 0.0 + da * tangent[a]  # 0.0 + : as in tangent_rule, -0.0 becomes 0.0
+        elif n == 3:
+            a, b, c = children
+            da, db, dc = local(a.data, b.data, c.data, node.data)
+            tangent[node] = da * tangent[a] + db * tangent[b] + dc * tangent[c]
+        else:
+            t = 0.0
+            for child, d in zip(children, local_derivatives(node)):
+                t += d * tangent[child]
+            tangent[node] = t
+
+
+# ----------------------------------------------------------------------------------------------
+# Checking what users pass in: errors that name the argument
+# ----------------------------------------------------------------------------------------------
+
+
+def _numbers(where: str, arg: str, xs: Any, n: int | None = None) -> list[float]:
+    """`xs` as a list of floats, or an error naming the function, the argument and the position."""
+    if isinstance(xs, (int, float, Value)) and not isinstance(xs, bool):
+        xs = [xs]
+    if isinstance(xs, (str, bytes, Mapping)):
+        raise TypeError(f"{where}: {arg} must be a list of numbers, got {type(xs).__name__} {xs!r:.40}")
+    try:
+        items = list(xs)
+    except TypeError:
+        raise TypeError(f"{where}: {arg} must be a list of numbers, got {type(xs).__name__} "
+                        f"{xs!r:.40}") from None
+    if n is None and not items:
+        raise ValueError(f"{where}: {arg} is empty; pass the point to differentiate at, "
+                         f"e.g. [1.0, 2.0]")
+    if n is not None and len(items) != n:
+        raise ValueError(f"{where}: {arg} has {len(items)} number(s) but there are {n} input(s); "
+                         f"give one {arg[:-1] if arg.endswith('s') else arg} entry per input")
+    out = []
+    for i, x in enumerate(items):
+        v = x.data if isinstance(x, Value) else _to_float(x, f"{where}: {arg}[{i}]")
+        if not math.isfinite(v):
+            raise ValueError(f"{where}: {arg}[{i}] is {v}; pass finite numbers")
+        out.append(v)
+    return out
+
+
+def _outputs(where: str, out: Any) -> tuple[list[Value], bool]:
+    """f's result as a list of Values, and whether f returned a list (then results are lists)."""
+    if isinstance(out, Value):
+        return [out], False
+    if isinstance(out, (list, tuple)) and out and all(isinstance(o, Value) for o in out):
+        return list(out), True
+    bad = next((o for o in out if not isinstance(o, Value)), None) if isinstance(out, (list, tuple)) \
+        and out else out
+    raise TypeError(f"{where}: f must return a Value computed from its arguments, or a non-empty "
+                    f"list of them; got {type(out).__name__} {out!r:.60}"
+                    + (f" (containing {type(bad).__name__} {bad!r:.30})" if bad is not out else "")
+                    + " (did f use math.* or .data?)")
+
+
+@contextmanager
+def _recording() -> Iterator[None]:
+    """Graphs are recorded inside, also within `no_grad()`: differentiating f needs its graph."""
+    before = SWITCHES.grad_enabled
+    SWITCHES.grad_enabled = True
+    try:
+        yield
+    finally:
+        SWITCHES.grad_enabled = before
+
+
+def _trace(where: str, f: Callable[..., Any], xs: list[float]) -> tuple[list[Value], list[Value], bool]:
+    """Run f on fresh leaves x0, x1, …: (the leaves, the outputs, whether f returned a list)."""
+    if not callable(f):
+        raise TypeError(f"{where}: f must be a function taking one Value per input, got "
+                        f"{type(f).__name__} {f!r:.40}")
+    leaves = [Value(x, label=f"x{i}") for i, x in enumerate(xs)]
+    with _recording():
+        outputs, many = _outputs(where, f(*leaves))
+    return leaves, outputs, many
+
+
+# ----------------------------------------------------------------------------------------------
+# jvp and jacobian
+# ----------------------------------------------------------------------------------------------
+
+
+def jvp(f: Callable[..., Outputs], inputs: Sequence[float], tangents: Sequence[float]
+        ) -> tuple[Any, Any]:
+    """f(x) and its directional derivative along `tangents`: ``Σᵢ ∂f/∂xᵢ · tᵢ``, in one forward pass.
+
+    `f` takes one `Value` per input and returns a `Value` (then both results are floats) or a list
+    of them (then both are lists of floats)::
+
+        value, slope = jvp(lambda x, y: x * y + x.exp(), [1.0, 2.0], [1.0, 0.0])   # ∂f/∂x = y + eˣ
+    """
+    xs = _numbers("jvp", "inputs", inputs)
+    ts = _numbers("jvp", "tangents", tangents, len(xs))
+    leaves, outputs, many = _trace("jvp", f, xs)
+    tangent = fast_tangent_rule(forward_order(outputs), dict(zip(leaves, ts)))
+    values = [out.data for out in outputs]
+    slopes = [tangent[out] for out in outputs]
+    return (values, slopes) if many else (values[0], slopes[0])
+
+
+class Jacobian(list):
+    """The Jacobian as a list of rows, ``J[i][j] = ∂ output_i / ∂ input_j`` (floats), and how it was made.
+
+    `mode` is "fwd" (one forward pass per input: a column each) or "rev" (one reverse pass per
+    output: a row each), `passes` how many passes ran, and `visits` how many nodes they walked in
+    all — the cost a learner can compare between the two modes.
+    """
+
+    mode: str
+    passes: int
+    visits: int
+
+    def __init__(self, rows: list[list[float]], mode: str, passes: int, visits: int) -> None:
+        super().__init__(rows)
+        self.mode, self.passes, self.visits = mode, passes, visits
+
+    def __repr__(self) -> str:
+        return f"Jacobian({list(self)!r}, mode={self.mode!r}, passes={self.passes}, visits={self.visits})"
+
+
+MODES = ("auto", "fwd", "rev")
+
+
+def jacobian(f: Callable[..., Outputs], inputs: Sequence[float], mode: str = "auto") -> Jacobian:
+    """The m×n matrix of ∂ output_i / ∂ input_j (one row per output, even if f returns one Value).
+
+    ``mode="fwd"`` runs one forward pass per input (each gives a column); ``"rev"`` one reverse
+    pass per output (each gives a row); ``"auto"`` picks the mode with fewer passes (reverse on a
+    tie: a reverse pass is the engine's cheaper walk). The result says which ran::
+
+        J = jacobian(lambda x, y: [x * y, x + y, y.exp()], [1.0, 2.0])
+        J.mode, J.passes        # ('fwd', 2): two inputs, three outputs
+    """
+    if mode not in MODES:
+        raise ValueError(f"jacobian: mode must be one of {', '.join(map(repr, MODES))}, got {mode!r}")
+    xs = _numbers("jacobian", "inputs", inputs)
+    leaves, outputs, _ = _trace("jacobian", f, xs)
+    n, m = len(leaves), len(outputs)
+    if mode == "auto":
+        mode = "fwd" if n < m else "rev"
+    if mode == "fwd":
+        order = forward_order(outputs)
+        columns = []
+        for leaf in leaves:
+            tangent = fast_tangent_rule(order, {leaf: 1.0})
+            columns.append([tangent[out] for out in outputs])
+        rows = [[columns[j][i] for j in range(n)] for i in range(m)]
+        return Jacobian(rows, "fwd", n, n * len(order))
+    rows, visits = [], 0
+    for out in outputs:
+        grads = backpropagate(out)
+        visits += len(grads)
+        rows.append([float(grads.get(leaf, 0.0)) for leaf in leaves])
+    return Jacobian(rows, "rev", m, visits)
+
+
+# ----------------------------------------------------------------------------------------------
+# Second derivatives: forward over reverse
+# ----------------------------------------------------------------------------------------------
+
+
+def _gradient_graph(where: str, f: Callable[..., Value], xs: list[float]
+                    ) -> tuple[list[Value], list[Value]]:
+    """The leaves, and ∂f/∂xᵢ for each as a node of a graph (reverse mode with ``create_graph``)."""
+    leaves, outputs, many = _trace(where, f, xs)
+    if many:
+        raise TypeError(f"{where}: f must return one Value (a scalar function), got a list of "
+                        f"{len(outputs)}; for several outputs take jacobian, or {where} of each")
+    with _recording():
+        return leaves, grad(outputs[0], leaves, create_graph=True)
+
+
+def hessian(f: Callable[..., Value], inputs: Sequence[float]) -> list[list[float]]:
+    """The n×n matrix of second derivatives ``H[i][j] = ∂²f / ∂xᵢ∂xⱼ`` of a scalar f.
+
+    Forward over reverse: one reverse pass with ``create_graph=True`` builds the gradient ∇f as a
+    graph of ops (each of its n outputs a node), then one forward pass per input along eⱼ gives
+    column j of H = ∂(∇f)/∂xⱼ for every row at once. Why not reverse over reverse (one reverse pass
+    per gradient entry)? Both take n passes over the gradient graph, but the forward passes share
+    one topological order of it and build no further graph, while each reverse pass sorts its part
+    of the graph again; measured on an MLP loss with 17 parameters (``python -m demos.modes``),
+    forward over reverse is the faster of the two.
+    """
+    xs = _numbers("hessian", "inputs", inputs)
+    leaves, grads = _gradient_graph("hessian", f, xs)
+    order = forward_order(grads)
+    columns = []
+    for leaf in leaves:
+        tangent = fast_tangent_rule(order, {leaf: 1.0})
+        columns.append([tangent.get(g, 0.0) for g in grads])
+    n = len(leaves)
+    return [[columns[j][i] for j in range(n)] for i in range(n)]
+
+
+def hvp(f: Callable[..., Value], inputs: Sequence[float], v: Sequence[float]) -> list[float]:
+    """H·v, the Hessian of a scalar f times a vector, without forming H: two passes whatever n is.
+
+    Forward over reverse: ∇f as a graph (one reverse pass with ``create_graph=True``), then one
+    forward pass along v: the tangent of ∂f/∂xᵢ is Σⱼ ∂²f/∂xᵢ∂xⱼ · vⱼ = (H·v)ᵢ. The trick behind
+    Newton-CG and curvature probes on models too large for their Hessian.
+    """
+    xs = _numbers("hvp", "inputs", inputs)
+    vs = _numbers("hvp", "v", v, len(xs))
+    leaves, grads = _gradient_graph("hvp", f, xs)
+    tangent = fast_tangent_rule(forward_order(grads), dict(zip(leaves, vs)))
+    return [tangent.get(g, 0.0) for g in grads]
+
+
+# ----------------------------------------------------------------------------------------------
+# The forward pass one node at a time
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InputTangent:
+    """One input of the step's node: its tangent, the local derivative, and their product."""
+
+    child: Value
+    name: str  # the input's name in texts (its label, its number, or v1, v2, …)
+    arg: str  # the op's name for this input: a, b, x, x₀ …
+    tangent: float  # d child / dt, complete (computed in an earlier step, or a seed)
+    local: float  # ∂node/∂child, evaluated
+    formula: str  # e.g. "∂(a·b)/∂a = b = -3.0": the same text as the backward stepper's
+    contribution: float  # local · tangent
+
+    def __str__(self) -> str:
+        from .stepper import format_number
+
+        return (f"{self.arg} = {self.name}: tangent {format_number(self.tangent)}; {self.formula}; "
+                f"contribution {format_number(self.contribution)}")
+
+
+@dataclass(frozen=True)
+class ForwardStep:
+    """One node of the forward pass: its tangent gathered from its inputs' tangents."""
+
+    number: int  # 1-based position in the pass
+    total: int  # how many steps the pass has (one per interior node)
+    node: Value
+    name: str
+    tangent: float  # d node / dt = Σ contributions
+    inputs: tuple[InputTangent, ...]
+
+    @property
+    def op(self) -> str:
+        return self.node.op
+
+    def __str__(self) -> str:
+        from .stepper import format_number
+
+        op = self.node.op_info
+        lines = [f"step {self.number}/{self.total}  {self.name} = {format_number(self.node.data)}, "
+                 f"made by {op.expr} (op {op.symbol})"]
+        for c in self.inputs:
+            lines += [f"  {c.arg} = {c.name}",
+                      f"      its tangent       {format_number(c.tangent)}",
+                      f"      local derivative  {c.formula}",
+                      f"      chain rule        {format_number(c.local)} × {format_number(c.tangent)} = "
+                      f"{format_number(c.contribution)}"]
+        total = " + ".join(format_number(c.contribution) for c in self.inputs)
+        lines.append(f"  tangent of {self.name} = {total} = {format_number(self.tangent)}")
+        return "\n".join(lines)
+
+
+def forward_steps(root: Value, tangents: Mapping[Value, float]) -> Iterator[ForwardStep]:
+    """The forward pass of ``d root / dt`` one interior node at a time, inputs first.
+
+    `tangents` seeds the pass: ``{x: 1.0}`` differentiates along x alone, ``{x: 1.0, y: -2.0}``
+    along the direction (1, -2). Every record holds the node, each input's tangent, the local
+    derivative (value and formula) and the node's tangent; the last record's tangent is the
+    root's, exactly what `jvp` (and `tangent_rule`) compute. No ``.grad`` is touched.
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"forward_steps: expected a Value, got {type(root).__name__} {root!r:.40}")
+    if not isinstance(tangents, Mapping):
+        raise TypeError(f"forward_steps: tangents must be a dict from input Value to number, e.g. "
+                        f"{{x: 1.0}}; got {type(tangents).__name__} {tangents!r:.40}")
+    order = topological_order(root)
+    in_graph = set(order)
+    seeds: dict[Value, float] = {}
+    for key, t in tangents.items():
+        if not isinstance(key, Value):
+            raise TypeError(f"forward_steps: tangents' keys must be the input Values, got "
+                            f"{type(key).__name__} {key!r:.40}")
+        if key not in in_graph:
+            raise ValueError(f"forward_steps: tangents names {describe(key)}, which is not in the "
+                             f"graph of the root; seed only nodes the root depends on")
+        seeds[key] = _to_float(t, f"forward_steps: the tangent of {key.label or key.data}")
+    return _steps(order, seeds)
+
+
+def _steps(order: list[Value], seeds: dict[Value, float]) -> Iterator[ForwardStep]:
+    from .stepper import argument_names, format_number, node_names, rule_text
+
+    names = node_names(order)
+    total = sum(1 for node in order if node.children and node not in seeds)
+    tangent: dict[Value, float] = {}
+    number = 0
+    for node in order:  # the same walk, and the same arithmetic, as tangent_rule
+        children = node.children
+        if not children or node in seeds:
+            tangent[node] = seeds.get(node, 0.0)
+            continue
+        number += 1
+        try:
+            ds = local_derivatives(node)
+        except (ValueError, ZeroDivisionError, OverflowError, TypeError) as err:
+            raise _forward_error(node, err) from err
+        args = argument_names(node)
+        t = 0.0
+        records = []
+        for i, (child, d) in enumerate(zip(children, ds)):
+            contribution = d * tangent[child]
+            t += contribution
+            records.append(InputTangent(child, names[child], args[i], tangent[child], float(d),
+                                        f"{rule_text(node, i)} = {format_number(float(d))}",
+                                        contribution))
+        tangent[node] = t
+        yield ForwardStep(number, total, node, names[node], t, tuple(records))
+
+
+Value.forward_steps = forward_steps  # type: ignore[attr-defined]

@@ -1,0 +1,385 @@
+"""Forward mode and its family (jvp, jacobian, hessian, hvp, forward_steps) on generated expressions.
+
+Forward mode is a new evaluator over the same expressions (`strategies.expressions`, every
+registered op, user ops included): each property compares it with reverse mode, with finite
+differences, or with its own step-by-step twin. `check_*` functions hold the properties, so the
+planted mutants at the end can be run against exactly the checks the properties use.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+import exercise_solutions as solutions
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from strategies import Expr, Step, expressions
+from test_properties import backprop, central
+from user_ops import CBRT, HYPOT
+
+from autograd import Op, Value, forward, grad, hessian, hvp, jacobian, jvp, topological_order
+from autograd.forward import fast_tangent_rule, tangent_rule
+from autograd.ops import ADD, EXP, MUL, POW, SIN, SUM, TANH
+
+directions = st.lists(st.floats(-2.0, 2.0, allow_nan=False), min_size=4, max_size=4)
+
+
+def close(got: float, want: float, scale: float, rtol: float) -> bool:
+    return abs(got - want) <= rtol * (1.0 + scale)
+
+
+def every_node(expr: Expr) -> Callable[..., list[Value]]:
+    """The expression as a function with one output per op node: an m×n Jacobian, m ≥ n often."""
+    return lambda *xs: expr.nodes(xs)[len(xs):]
+
+
+# --- the properties ---------------------------------------------------------------------------
+
+
+def check_jvp(expr: Expr, ts: Sequence[float]) -> None:
+    """jvp's slope = Σ ∂f/∂xᵢ · tᵢ with the gradient from reverse mode, to 1e-9 relative."""
+    xs = list(expr.leaves)
+    ts = list(ts[:len(xs)])
+    value, slope = jvp(expr, xs, ts)
+    f, grads = backprop(expr, xs)
+    want = sum(g * t for g, t in zip(grads, ts))
+    scale = sum(abs(g * t) for g, t in zip(grads, ts))
+    assert value == f
+    assert close(slope, want, scale, 1e-9), f"jvp {slope!r}, Σ grad·t {want!r} for {expr}"
+
+
+def check_jacobian(expr: Expr) -> None:
+    """jacobian fwd = rev (one row per op node), and "auto" is the one with fewer passes."""
+    f, xs = every_node(expr), list(expr.leaves)
+    fwd, rev, auto = (jacobian(f, xs, mode=m) for m in ("fwd", "rev", "auto"))
+    m, n = len(expr.steps), len(xs)
+    assert (fwd.mode, fwd.passes, rev.mode, rev.passes) == ("fwd", n, "rev", m)
+    assert auto.mode == ("fwd" if n < m else "rev") and auto == (fwd if n < m else rev)
+    assert len(fwd) == len(rev) == m and all(len(r) == n for r in fwd + rev)
+    for i in range(m):
+        scale = max(abs(v) for v in rev[i])
+        for j in range(n):
+            assert close(fwd[i][j], rev[i][j], scale, 1e-9), (
+                f"J[{i}][{j}]: fwd {fwd[i][j]!r}, rev {rev[i][j]!r} for {expr}")
+
+
+def check_hessian(expr: Expr) -> list[list[float]]:
+    """H is symmetric and equals central differences of reverse mode's gradient."""
+    xs = list(expr.leaves)
+    H = hessian(expr, xs)
+    n = len(xs)
+    assert len(H) == n and all(len(row) == n for row in H)
+    scale = max(abs(h) for row in H for h in row)
+    for i in range(n):
+        for j in range(i):
+            assert close(H[i][j], H[j][i], scale, 1e-9), f"H not symmetric at {i},{j}: {H}"
+    for i in range(n):
+        for j in range(n):
+            numeric = central(lambda p, i=i: backprop(expr, p)[1][i], xs, j)
+            assert abs(H[i][j] - numeric) <= 1e-5 * (1 + abs(numeric)) + 1e-8 * scale, (
+                f"H[{i}][{j}] = {H[i][j]!r}, central differences of the gradient {numeric!r}")
+    return H
+
+
+def check_hvp(expr: Expr, v: Sequence[float]) -> None:
+    """hvp(v) = H·v with H from `hessian` (both forward over reverse) and from reverse over reverse."""
+    xs = list(expr.leaves)
+    v = list(v[:len(xs)])
+    Hv = hvp(expr, xs, v)
+    leaves = [Value(x) for x in xs]
+    rows = [[h.data for h in grad(g, leaves)] for g in grad(expr(*leaves), leaves, create_graph=True)]
+    for name, H in (("hessian", hessian(expr, xs)), ("reverse over reverse", rows)):
+        for i, row in enumerate(H):
+            want = sum(h * vj for h, vj in zip(row, v))
+            scale = sum(abs(h * vj) for h, vj in zip(row, v))
+            assert close(Hv[i], want, scale, 1e-9), f"(H·v)[{i}]: hvp {Hv[i]!r}, {name} {want!r}"
+
+
+def check_forward_steps(expr: Expr, ts: Sequence[float]) -> None:
+    """forward_steps' tangents = tangent_rule = fast_tangent_rule = jvp, bit for bit, at every node."""
+    xs = list(expr.leaves)
+    ts = list(ts[:len(xs)])
+    leaves = [Value(x) for x in xs]
+    root = expr(*leaves)
+    order = topological_order(root)
+    seeds = {x: t for x, t in zip(leaves, ts) if x in set(order)}  # an input not in it is refused
+    steps = list(root.forward_steps(seeds))
+    plain, fast = tangent_rule(order, seeds), fast_tangent_rule(order, seeds)
+    assert [s.node for s in steps] == [n for n in order if n.children]  # inputs first, one per op
+    assert all(s.tangent == plain[s.node] == fast[s.node] for s in steps)
+    assert steps[-1].node is root and steps[-1].tangent == jvp(expr, xs, ts)[1]
+    for s in steps:  # each record: the inputs' tangents, the local derivatives, their products
+        assert [c.tangent for c in s.inputs] == [plain[c] for c in s.node.children]
+        assert all(c.contribution == c.local * c.tangent for c in s.inputs)
+
+
+# --- the properties on generated expressions over every registered op -------------------------
+
+
+@given(expressions(), directions)
+def test_jvp_is_the_gradient_times_the_direction(expr, ts):
+    check_jvp(expr, ts)
+
+
+@given(expressions())
+def test_jacobian_forward_equals_reverse(expr):
+    check_jacobian(expr)
+
+
+@given(expressions(max_steps=5))
+def test_hessian_is_symmetric_and_the_derivative_of_the_gradient(expr):
+    check_hessian(expr)
+
+
+@given(expressions(max_steps=6), directions)
+def test_hvp_is_hessian_times_vector(expr, v):
+    check_hvp(expr, v)
+
+
+@given(expressions(), directions)
+def test_forward_steps_are_jvp_bit_for_bit(expr, ts):
+    check_forward_steps(expr, ts)
+
+
+# --- fixed cases: a list of outputs, user ops, the exercise's solutions ------------------------
+
+
+def test_jvp_of_a_list_returns_lists():
+    value, slope = jvp(lambda x, y: [x * y, x + y, y.exp()], [1.0, 2.0], [1.0, -1.0])
+    assert value == [2.0, 3.0, math.exp(2.0)]
+    assert slope == [2.0 * 1 + 1.0 * -1, 0.0, -math.exp(2.0)]
+
+
+def test_jacobian_modes_counts_and_visits():
+    def f(x, y):
+        return [x * y, x + y, y.exp()]
+
+    fwd = jacobian(f, [1.0, 2.0])
+    assert (fwd.mode, fwd.passes) == ("fwd", 2)  # 2 inputs < 3 outputs
+    assert fwd == [[2.0, 1.0], [1.0, 1.0], [0.0, math.exp(2.0)]]
+    rev = jacobian(f, [1.0, 2.0], mode="rev")
+    assert (rev.mode, rev.passes, rev) == ("rev", 3, fwd)
+    assert fwd.visits == 2 * 5 and rev.visits == 3 + 3 + 2  # forward walks all 5 nodes per pass
+    scalar = jacobian(lambda x, y, z: x * y * z, [1.0, 2.0, 3.0])
+    assert (scalar.mode, scalar.passes, scalar) == ("rev", 1, [[6.0, 3.0, 2.0]])
+
+
+def test_hessian_and_hvp_of_a_known_function():
+    def f(x, y):
+        return x * x * y + y.sin()  # H = [[2y, 2x], [2x, -sin y]]
+
+    assert hessian(f, [1.0, 2.0]) == [[4.0, 2.0], [2.0, -math.sin(2.0)]]
+    assert hvp(f, [1.0, 2.0], [0.5, -1.0]) == [0.0, 1.0 + math.sin(2.0)]
+    assert hessian(lambda x, y: x + 2 * y, [1.0, 2.0]) == [[0.0, 0.0], [0.0, 0.0]]  # linear
+
+
+def test_user_ops_get_forward_mode_with_no_extra_code():
+    # cbrt and hypot are declared in tests/user_ops.py with defop and nothing else
+    def f(a, b):
+        return HYPOT(CBRT(a * b), b.tanh())
+
+    xs, ts = [1.5, -0.7], [0.3, 1.1]
+    leaves = [Value(x) for x in xs]
+    grads = [g.data for g in grad(f(*leaves), leaves)]
+    assert math.isclose(jvp(f, xs, ts)[1], sum(g * t for g, t in zip(grads, ts)), rel_tol=1e-12)
+    fwd, rev = jacobian(f, xs, mode="fwd"), jacobian(f, xs, mode="rev")
+    assert all(math.isclose(a, b, rel_tol=1e-12) for a, b in zip(fwd[0], rev[0]))
+
+
+EXERCISE_OPS = [  # the exercise's solutions as ops: a forward rule and the learner's local rule
+    Op("softplus", lambda x: math.log1p(math.exp(x)), solutions.softplus),
+    Op("swish", lambda x: x / (1 + math.exp(-x)), solutions.swish),
+    Op("gelu", lambda x: 0.5 * x * (1 + math.tanh(solutions.SQRT_2_OVER_PI * (x + 0.044715 * x ** 3))),
+       solutions.gelu),
+    Op("power", lambda x, y: x ** y, solutions.power, args=("x", "y")),
+    Op("logaddexp", lambda x, y: max(x, y) + math.log1p(math.exp(-abs(x - y))), solutions.logaddexp,
+       args=("x", "y")),
+    Op("atan", math.atan, solutions.atan),
+    Op("erf", math.erf, solutions.erf),
+]
+
+
+@pytest.mark.parametrize("op", EXERCISE_OPS, ids=lambda op: op.name)
+def test_exercise_solutions_in_forward_mode(op):
+    def f(x, y):
+        inner = x * 0.7 + y * 0.2 + 0.5  # positive here: power's base
+        z = op(inner) if op.arity == 1 else op(inner, y)
+        return z * x
+
+    xs = [0.9, 1.3]
+    leaves = [Value(x) for x in xs]
+    grads = [g.data for g in grad(f(*leaves), leaves)]
+    for ts in ([1.0, 0.0], [0.0, 1.0], [0.4, -1.2]):
+        assert math.isclose(jvp(f, xs, ts)[1], sum(g * t for g, t in zip(grads, ts)), rel_tol=1e-12)
+    H = hessian(f, xs)
+    second = [[h.data for h in grad(g, leaves)] for g in grad(f(*leaves), leaves, create_graph=True)]
+    assert all(math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12) for r, s in zip(H, second)
+               for a, b in zip(r, s))
+
+
+def test_forward_steps_text_names_tangents_and_formulas():
+    x, y = Value(1.0, label="x"), Value(2.0, label="y")
+    root = (x * y + x.exp()).tanh()
+    steps = list(root.forward_steps({x: 1.0}))
+    assert [s.op for s in steps] == ["exp", "*", "+", "tanh"]
+    mul = steps[1]
+    assert [c.tangent for c in mul.inputs] == [1.0, 0.0] and mul.tangent == 2.0
+    assert mul.inputs[0].formula == "∂(a·b)/∂a = b = 2"  # the backward stepper's rule, evaluated
+    text = str(steps[-1])
+    assert "step 4/4" in text and "tangent of v4" in text and "1 - tanh(x)²" in text
+    assert steps[-1].tangent == jvp(lambda a, b: (a * b + a.exp()).tanh(), [1.0, 2.0], [1.0, 0.0])[1]
+    assert x.grad == 0.0 and y.grad == 0.0  # forward mode never touches .grad
+
+
+def test_forward_mode_inside_no_grad_still_records_f():
+    from autograd import no_grad
+
+    with no_grad():
+        assert jvp(lambda x: x * x, [3.0], [1.0]) == (9.0, 6.0)
+        assert hessian(lambda x: x ** 3, [2.0]) == [[12.0]]
+
+
+# --- bad input: our own errors, naming the argument -------------------------------------------
+
+
+@pytest.mark.parametrize("call, kind, words", [
+    (lambda: jvp(lambda x, y: x * y, [1.0, 2.0], [1.0]), ValueError, ["tangents", "1", "2 input"]),
+    (lambda: jvp(lambda x, y: x * y, [1.0, 2.0], [1.0, "a"]), TypeError, ["tangents[1]", "str"]),
+    (lambda: jvp(lambda x: x, [1.0], None), TypeError, ["tangents", "NoneType"]),
+    (lambda: jvp(lambda x: x, [1.0], [math.nan]), ValueError, ["tangents[0]", "nan"]),
+    (lambda: jvp(lambda x: x, ["1"], [1.0]), TypeError, ["inputs[0]", "str"]),
+    (lambda: jvp(lambda x: x, [], []), ValueError, ["inputs", "empty"]),
+    (lambda: jvp(lambda x: 3.0, [1.0], [1.0]), TypeError, ["f must return a Value", "float"]),
+    (lambda: jvp(lambda x: [x, 2.0], [1.0], [1.0]), TypeError, ["f must return", "containing float"]),
+    (lambda: jvp(42, [1.0], [1.0]), TypeError, ["f must be a function"]),
+    (lambda: jacobian(lambda x: x, [1.0], mode="forward"), ValueError, ["mode", "'fwd'", "forward"]),
+    (lambda: hessian(lambda x, y: [x, y], [1.0, 2.0]), TypeError, ["hessian", "one Value", "list of 2"]),
+    (lambda: hvp(lambda x, y: [x, y], [1.0, 2.0], [1.0, 0.0]), TypeError, ["hvp", "one Value"]),
+    (lambda: hvp(lambda x, y: x * y, [1.0, 2.0], [1.0]), ValueError, ["hvp", "v has 1", "2 input"]),
+    (lambda: hvp(lambda x, y: x * y, [1.0, 2.0], {"a": 1}), TypeError, ["hvp", "v must be a list"]),
+    (lambda: Value(1.0).exp().forward_steps({Value(2.0, label="z"): 1.0}), ValueError,
+     ["forward_steps", "'z'", "not in the graph"]),
+    (lambda: Value(1.0).exp().forward_steps([1.0]), TypeError, ["forward_steps", "dict"]),
+    (lambda: (lambda x: x.exp().forward_steps({x: "one"}))(Value(1.0, label="x")), TypeError,
+     ["forward_steps", "tangent of x", "str"]),
+])
+def test_bad_input_names_the_argument(call, kind, words):
+    with pytest.raises(kind) as err:
+        call()
+    for word in words:
+        assert word in str(err.value), (word, str(err.value))
+
+
+def test_a_local_derivative_that_fails_is_named():
+    with pytest.raises(ZeroDivisionError, match=r"forward mode through sqrt\(x = 0\)"):
+        jvp(lambda x: (x * 0.0).sqrt(), [1.0], [1.0])
+
+
+# --- planted mutants: each must be caught by the checks above ---------------------------------
+
+# Two fixed expressions with a node used twice (x·x), non-square Jacobians and curvature in every
+# direction: each mutant below must fail on them.
+#   f(x, y)    = tanh(x·x + y) · exp(x·y)
+#   g(x, y, z) = sin(x·y) + (y·z)² + x·z·z
+A_FEW = [
+    Expr((0.3, -0.8), (Step(MUL, (0, 0)), Step(ADD, (2, 1)), Step(TANH, (3,)), Step(MUL, (0, 1)),
+                       Step(EXP, (5,)), Step(MUL, (4, 6))), (7,)),
+    Expr((0.3, -0.8, 1.2), (Step(MUL, (0, 1)), Step(SIN, (3,)), Step(MUL, (1, 2)),
+                            Step(POW.bind(p=2.0), (5,)), Step(MUL, (0, 2)), Step(MUL, (7, 2)),
+                            Step(SUM, (4, 6, 8))), (9,)),
+]
+
+
+def _skips_shared_nodes(order, seeds):
+    """MUTANT: an input that appears twice among a node's inputs (x·x) is counted once."""
+    tangent = {}
+    for node in order:
+        if not node.children or node in seeds:
+            tangent[node] = seeds.get(node, 0.0)
+            continue
+        ds = forward.local_derivatives(node)
+        t, seen = 0.0, set()
+        for child, d in zip(node.children, ds):
+            if child not in seen:
+                seen.add(child)
+                t += d * tangent[child]
+        tangent[node] = t
+    return tangent
+
+
+def _transposed(f, inputs, mode="auto"):
+    """MUTANT: the forward mode's columns returned as rows."""
+    J = ORIGINAL_JACOBIAN(f, inputs, mode)
+    if J.mode == "fwd":
+        return forward.Jacobian([list(c) for c in zip(*J)], J.mode, J.passes, J.visits)
+    return J
+
+
+def _drops_a_term(f, inputs, v):
+    """MUTANT: H·v without the last input's term of Σⱼ Hᵢⱼ vⱼ."""
+    return ORIGINAL_HVP(f, inputs, [*list(v)[:-1], 0.0])
+
+
+ORIGINAL_JACOBIAN, ORIGINAL_HVP = forward.jacobian, forward.hvp
+TS = [0.7, -1.3, 0.4, 1.1]
+
+
+def _fails(check: Callable[[], object]) -> bool:
+    try:
+        check()
+    except AssertionError:
+        return True
+    return False
+
+
+@pytest.mark.parametrize("mutant, patch, caught_by", [
+    ("skips shared-node accumulation", ("fast_tangent_rule", _skips_shared_nodes),
+     lambda e: check_jvp(e, TS)),
+    ("transposed Jacobian", ("jacobian", _transposed), check_jacobian),
+    ("hvp drops a term", ("hvp", _drops_a_term), lambda e: check_hvp(e, TS)),
+])
+def test_planted_mutants_are_caught(monkeypatch, mutant, patch, caught_by):
+    exprs = A_FEW
+    for e in exprs:
+        caught_by(e)  # the real code passes
+    name, fake = patch
+    monkeypatch.setattr(forward, name, fake)
+    monkeypatch.setitem(globals(), name, fake)  # the checks call the names imported here
+    assert any(_fails(lambda e=e: caught_by(e)) for e in exprs), f"mutant not caught: {mutant}"
+
+
+# --- gradcheck's forward-mode rows --------------------------------------------------------------
+
+
+def test_gradcheck_checks_both_modes_by_default():
+    from autograd import gradcheck
+
+    both = gradcheck(lambda a, b: (a * b).tanh() + a.exp(), [0.5, -2.0])
+    assert both.ok and len(both.rows) == 2 and len(both.fwd_rows) == 2
+    for row, u in zip(both.fwd_rows, both.directions):
+        assert math.isclose(sum(x * x for x in u), 1.0)
+        assert row.analytic == jvp(lambda a, b: (a * b).tanh() + a.exp(), [0.5, -2.0], u)[1]
+        assert abs(row.analytic - row.numeric) < 1e-8
+    assert "forward mode: jvp along random unit directions u" in str(both)
+    rev = gradcheck(lambda a, b: (a * b).tanh(), [0.5, -2.0], modes=("rev",))
+    fwd = gradcheck(lambda a, b: (a * b).tanh(), [0.5, -2.0], modes="fwd")
+    assert rev.fwd_rows == [] and fwd.rows == [] and rev.ok and fwd.ok
+    assert str(fwd).splitlines()[0].endswith("forward mode (jvp) vs central differences "
+                                             "(eps=1e-06, atol=1e-05, rtol=0.001): ok")
+    with pytest.raises(ValueError, match="modes must be a non-empty selection"):
+        gradcheck(lambda a: a, [1.0], modes=("forward",))
+
+
+def test_gradcheck_fwd_rows_catch_a_broken_forward_pass(monkeypatch):
+    import importlib
+
+    from autograd import gradcheck
+
+    # the module, not the function of the same name that autograd exports
+    monkeypatch.setattr(importlib.import_module("autograd.gradcheck"), "tangent_rule",
+                        _skips_shared_nodes)
+    result = gradcheck(lambda a, b: (a * a + b).tanh(), [0.5, -0.2])
+    assert all(r.passed for r in result.rows) and not result.ok
+    assert all(r.status == "FAIL" for r in result.fwd_rows), str(result)
