@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from demos import common
+from demos.common import check_out_dir, command
 
 EPS = 2.0 ** -52  # float64's relative precision
 
@@ -149,6 +150,7 @@ def report(s: Sweep) -> str:
     return "\n".join(lines)
 
 
+@command
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m demos.fd_lab", description=__doc__.split("\n\n")[0])
     parser.add_argument("--function", choices=sorted(FUNCTIONS), default="exp",
@@ -159,6 +161,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not math.isfinite(args.x) or (args.function == "log" and args.x <= 0.1):
         where = " above 0.1 for log (x − h must stay in its domain)" if args.function == "log" else ""
         parser.error(f"--x {args.x}: choose a finite point{where}")
+    if not args.no_plot:
+        check_out_dir(parser)
     s = sweep(args.function, args.x)
     print(report(s))
     if not args.no_plot:

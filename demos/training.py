@@ -51,12 +51,7 @@ def fit(model: MLP, loss_of: Callable[[], Value], lr: float | Callable[[int], fl
             raise Diverged(f"training diverged at step {k + 1} of {steps} (lr {opt.lr:g}): the steps "
                            f"overshoot until a number is too large for a float; try a smaller "
                            f"learning rate. The engine said: {err}") from None
-        if not (math.isfinite(loss.data) and all(math.isfinite(p.data) for p in params)):
-            progress.close()
-            what = (f"the loss is {loss.data}" if not math.isfinite(loss.data) else
-                    "a weight became " + str(next(p.data for p in params if not math.isfinite(p.data))))
-            raise Diverged(f"training diverged at step {k + 1} of {steps}: {what} (lr {opt.lr:g}) "
-                           f"— the steps overshoot; try a smaller learning rate")
+        check_finite(loss, params, k + 1, steps, opt.lr, progress, losses[0] if losses else None)
         losses.append(loss.data)
         progress.update(k + 1, loss.data)
         if report_every and ((k + 1) % report_every == 0 or k == 0):
@@ -64,6 +59,35 @@ def fit(model: MLP, loss_of: Callable[[], Value], lr: float | Callable[[int], fl
             print(f"  {label} step {k + 1:>6}  loss {loss.data:.6f}")
     progress.close()
     return losses
+
+
+#: a weight this large overflows whatever it multiplies; a loss this many times its first value
+#: has run away. Either way the run has diverged, even while every number is still finite.
+HUGE_WEIGHT = 1e100
+RUNAWAY = 1e6
+
+
+def check_finite(loss: Value, params: Sequence[Value], step: int, steps: int, lr: float,
+                 progress: Progress | None = None, first: float | None = None) -> None:
+    """`Diverged` if, after `step` (1-based) of `steps`, the loss or a weight is NaN or infinite, a
+    weight is beyond ±`HUGE_WEIGHT`, or the loss is over `RUNAWAY` × (`first` loss + 1). Every
+    training loop of the demos calls this once per step, so none prints a NaN or runaway result."""
+    worst = max((abs(p.data) for p in params), default=0.0)  # NaN never wins a max: checked below
+    runaway = first is not None and loss.data > RUNAWAY * (abs(first) + 1)
+    if (math.isfinite(loss.data) and worst <= HUGE_WEIGHT and not runaway
+            and all(math.isfinite(p.data) for p in params)):
+        return
+    if progress is not None:
+        progress.close()
+    bad = next((p.data for p in params if not math.isfinite(p.data)), None)
+    if not math.isfinite(loss.data):
+        what = f"the loss is {loss.data}"
+    elif bad is not None or worst > HUGE_WEIGHT:
+        what = f"a weight became {bad if bad is not None else worst:g}"
+    else:
+        what = f"the loss grew from {first:.4g} to {loss.data:.4g}"
+    raise Diverged(f"training diverged at step {step} of {steps}: {what} (lr {lr:g}) — the steps "
+                   f"overshoot; try a smaller learning rate")
 
 
 def predict(model: MLP, X: np.ndarray | Sequence[Sequence[float]]) -> np.ndarray:
