@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from test_fuzz_inputs import Reached, run_main
 
-from demos import common, house_prices, xor
+from demos import common, house_prices, iris, linear_collapse, spiral, xor
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,13 +29,12 @@ def out_dir(tmp_path, monkeypatch):
 # --- GLASSGRAD_OUT is checked before training ----------------------------------------------------
 
 PICTURE_DEMOS = ["demos.xor", "demos.breaking_it", "demos.house_prices", "demos.linear_collapse",
-                 "demos.moons"]
+                 "demos.moons", "demos.iris", "demos.spiral", "demos.fd_lab"]
 
 
 def refused_before_work(module_name: str, out: Path, monkeypatch, text: str) -> None:
     monkeypatch.setenv("GLASSGRAD_OUT", str(out))
-    monkeypatch.setattr(common, "OUT", out)
-    result, stdout, stderr = run_main(module_name, [])  # the training functions raise Reached
+    result, stdout, stderr = run_main(module_name, [], out)  # the training functions raise Reached
     assert isinstance(result, SystemExit) and result.code == 2, (result, stderr)
     assert not isinstance(result, Reached)
     assert "usage:" in stderr and text in stderr and "Traceback" not in stderr, stderr
@@ -70,20 +69,28 @@ def test_a_read_only_out_folder_is_refused_before_training(tmp_path, monkeypatch
 
 def test_a_good_out_setting_is_made_and_used(tmp_path, monkeypatch):
     target = tmp_path / "new" / "pictures"
-    monkeypatch.setattr(common, "OUT", target)
-    result, _, stderr = run_main("demos.moons", ["--quick"])
+    result, _, stderr = run_main("demos.moons", ["--quick"], target)
     assert isinstance(result, Reached), stderr  # training was reached: the folder passed
     assert target.is_dir()
 
 
 # --- divergence ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("lr", ["1e300", "1e308"])
-def test_a_learning_rate_that_overflows_is_reported_as_divergence(lr, out_dir, capsys):
-    assert house_prices.main(["--lr", lr]) == 1
+@pytest.mark.parametrize("module,argv", [
+    (house_prices, ["--lr", "1e300"]),  # OverflowError in the engine: x ** 2 beyond 1.8e308
+    (house_prices, ["--lr", "1e308"]),  # printed "$nan per sq ft" and exit status 0
+    (house_prices, ["--lr", "3"]),  # every number finite, the loss a million times its start
+    (xor, ["--lr", "1e300", "--steps", "5"]),
+    (linear_collapse, ["--lr-linear", "1e300", "--steps", "5"]),  # printed "final loss: linear nan"
+    (iris, ["--lr", "1e300", "--quick"]),  # printed losses of 1e300 and exit status 0
+    (spiral, ["--lr", "1e300", "--quick"]),  # a ValueError traceback from cross_entropy
+])
+def test_a_learning_rate_that_overflows_is_reported_as_divergence(module, argv, out_dir, capsys):
+    assert module.main(argv) == 1
     captured = capsys.readouterr()
-    assert "training diverged at step " in captured.err and "try a smaller learning rate" in captured.err
-    assert "nan" not in captured.out and "prediction for" not in captured.out
+    assert re.search(r"^error: training diverged at step \d+ of \d+.* try a smaller learning rate",
+                     captured.err, re.M), captured.err
+    assert "nan" not in captured.out.lower() and "Traceback" not in captured.err
     assert list(out_dir.iterdir()) == []  # no picture of a diverged fit
 
 

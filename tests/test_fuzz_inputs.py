@@ -17,6 +17,8 @@ import io
 import math
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -25,6 +27,7 @@ from hypothesis import strategies as st
 
 from autograd import Value, grad
 from autograd.parse import FUNCTIONS, ParseError, parse_expression
+from demos import common
 from demos.presets import PRESETS
 
 PYTHON_WORDING = ("math domain error", "math range error", "float division by zero",
@@ -124,6 +127,9 @@ DEMOS = {
     "demos.moons": (["two_moons"], ["--steps", "--points", "--seed", "--data-seed", "--quick"]),
     "demos.gc_tax": (["measure"], ["--steps"]),
     "demos.fd_lab": (["sweep"], ["--function", "--x", "--no-plot"]),
+    "demos.iris": (["train"], ["--steps", "--lr", "--seed", "--split-seed", "--quick"]),
+    "demos.spiral": (["train"], ["--epochs", "--points", "--batch", "--lr", "--seed", "--data-seed",
+                                 "--quick"]),
     "demos.course.cli": (["new_course", "check"], ["new", "check", "--part", "--hint"]),
 }
 VALUES = ["0", "1", "-1", "3", "2.5", "-2.5", "1e-320", "1e309", "nan", "inf", "-inf", "abc", "",
@@ -145,12 +151,18 @@ def argv_for(flags: list[str]) -> st.SearchStrategy[list[str]]:
     return st.one_of(anything, pairs.map(lambda ps: [word for pair in ps for word in pair]))
 
 
-def run_main(module_name: str, argv: list[str]) -> tuple[object, str, str]:
-    """main(argv) with the long work replaced: (return value, SystemExit or Reached; stdout; stderr)."""
+_PICTURES = tempfile.mkdtemp(prefix="glassgrad-fuzz-")  # demos check (and make) their folder first
+
+
+def run_main(module_name: str, argv: list[str], pictures: str | Path | None = None
+             ) -> tuple[object, str, str]:
+    """main(argv) with the long work replaced: (return value, SystemExit or Reached; stdout; stderr).
+    The pictures' folder is `pictures` (a temporary folder by default, never the repository's out/)."""
     module = importlib.import_module(module_name)
     stubs, _ = DEMOS.get(module_name, ([], []))
     out, err = io.StringIO(), io.StringIO()
     with contextlib.ExitStack() as stack:
+        stack.enter_context(mock.patch.object(common, "OUT", Path(pictures or _PICTURES)))
         for name in stubs:
             stack.enter_context(mock.patch.object(module, name, stand_in(getattr(module, name))))
         stack.enter_context(contextlib.redirect_stdout(out))
@@ -206,6 +218,8 @@ def test_fuzz_demo_flags_give_a_run_or_a_usage_error(module_name, data):
     ("demos.linear_collapse", ["--seed", str(2**32)], "(NumPy's range), got '4294967296'"),
     ("demos.house_prices", ["--seed", "-5"], "argument --seed: a seed is a whole number"),
     ("demos.breaking_it", ["--seed", str(2**32 - 2)], "goes past 4,294,967,295, the largest seed"),
+    ("demos.iris", ["--split-seed", "-1"], "argument --split-seed: a seed is a whole number"),
+    ("demos.spiral", ["--seed", "-1"], "argument --seed: a seed is a whole number"),
     ("demos.step", ["x*y", "x=1", "y=2", "--html", "/"], "argument --html: / is a folder"),
     ("demos.benchmark", ["--json", "/"], "argument --json: / is a folder"),
     ("demos.benchmark", ["--chain-budget", "nan"], "argument --chain-budget: expected a positive"),
