@@ -67,6 +67,12 @@ def text_label(text: object) -> str:
     return dot_label(label_text(text))
 
 
+def lines_label(text: object) -> str:
+    """A Graphviz label that shows `text` line by line, each line left-aligned (a caption)."""
+    lines = str(text).split("\n")
+    return dot_label("".join(f'{label_text(line)}<br align="left"/>' for line in lines))
+
+
 def dot_id(text: object) -> str:
     """An id or class name for DOT and SVG: letters, digits, ``_ . -`` kept, anything else as
     ``_xHH_`` (so ``L0.N1`` stays ``L0.N1`` and no quote or space can end the attribute)."""

@@ -17,13 +17,13 @@ kernel-backed widgets are in `autograd.widgets` (the ``[notebook]`` extra).
 
 from __future__ import annotations
 
-import html
 import shutil
 import uuid
 from collections import Counter
 from pathlib import Path
 
 from .gradcheck import GradcheckResult
+from .markup import html_text
 from .stepper import Step, d, format_number, stepper_html
 from .value import Value, topological_order
 from .viz import INSTALL_HINT, draw_dot, svg_source
@@ -88,14 +88,14 @@ def value_html(root: Value) -> str | None:
     reason = why_no_picture(root)
     if reason is None:
         return None
-    return (f'<div class="glassgrad-summary"><pre>{html.escape(graph_summary(root))}</pre>'
-            f'<p style="color:#666">{html.escape(reason)}</p></div>')
+    return (f'<div class="glassgrad-summary"><pre>{html_text(graph_summary(root))}</pre>'
+            f'<p style="color:#666">{html_text(reason)}</p></div>')
 
 
 def step_html(step: Step) -> str:
     """A `Step` as an HTML table: the node, its upstream gradient, and the chain rule per input
     (in the stepper's words: the user's names, the op's rule beside them)."""
-    esc = html.escape
+    esc = html_text
     symbol = step.node.op_info.symbol
     up = format_number(step.upstream)
     rows = "".join(
@@ -114,7 +114,7 @@ def step_html(step: Step) -> str:
 
 def gradcheck_html(result: GradcheckResult) -> str:
     """A `GradcheckResult` as an HTML table, failing rows in red, then the notes and culprits."""
-    esc = html.escape
+    esc = html_text
     colour = {"ok": "#2b8a3e", "kink": "#2b8a3e", "FAIL": "#c92a2a", "not finite": "#c92a2a"}
     rows = "".join(
         f"<tr><td><code>{esc(r.name)}</code></td><td>{r.at:.6g}</td><td>{r.analytic:.6g}</td>"
@@ -147,7 +147,7 @@ class InlineStepper:
 
     def _repr_html_(self) -> str:
         return (f'<iframe class="glassgrad-stepper" sandbox="allow-scripts" '
-                f'title="glassgrad stepper" srcdoc="{html.escape(self.html, quote=True)}" '
+                f'title="glassgrad stepper" srcdoc="{html_text(self.html)}" '
                 f'style="width:100%;height:{self.height}px;border:1px solid #ddd"></iframe>'
                 f'<div style="color:#777;font-size:.85em">Click the stepper, then use ← → '
                 f"(the keys act on the stepper you clicked).</div>")

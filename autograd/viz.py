@@ -166,7 +166,7 @@ def draw_dot(
       `classes`: a CSS class per value for its ``<g class="node …">`` in SVG output.
     - `size`: Graphviz's size limit in inches, e.g. "13,40": a larger drawing is scaled down to fit.
     - `stacked`: name, data and grad one above the other (a narrow record) instead of in a row.
-    - `title`: a line of text above the picture.
+    - `title`: text above the picture (lines split at ``\\n``, each left-aligned).
     """
     if rankdir not in ("LR", "RL", "TB", "BT"):
         raise ValueError(f"draw_dot: rankdir={rankdir!r}; choose 'LR', 'RL', 'TB' or 'BT'")
@@ -216,7 +216,7 @@ def draw_dot(
     if nodesep is not None:
         dot.attr(nodesep=f"{nodesep:g}", ranksep=f"{max(nodesep, 0.25):g}")
     if title:
-        dot.attr(label=markup.text_label(title), labelloc="t", labeljust="l", fontsize="12")
+        dot.attr(label=markup.lines_label(title), labelloc="t", labeljust="l", fontsize="12")
     if svg_id:
         dot.attr(id=svg_id)
     dot.attr("node", fontname="Helvetica", fontsize=str(fontsize))
