@@ -171,3 +171,49 @@ def test_command_turns_ctrl_c_into_status_130(capsys):
 
     assert main([]) == 130
     assert capsys.readouterr().err == INTERRUPTED + "\n"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a pseudo-terminal needs a POSIX system")
+def test_ctrl_c_at_the_steppers_prompt_prints_one_line_and_exits_130():
+    """The stepper waiting for Enter on a real (pseudo-)terminal; Ctrl-C is typed, as a person would."""
+    import pty
+    import select
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: become the program (os._exit if exec fails, never return to pytest)
+        try:
+            os.chdir(ROOT)
+            os.environ["PYTHONPATH"] = str(ROOT)
+            os.execv(sys.executable, [sys.executable, "-m", "demos.step", "tanh(x*w + b)", "x=2",
+                                      "w=-3", "b=6.88"])
+        finally:
+            os._exit(127)
+    seen = b""
+
+    def read_until(marker: bytes) -> None:
+        nonlocal seen
+        for _ in range(600):  # up to a minute of 0.1 s polls
+            if marker in seen:
+                return
+            if select.select([fd], [], [], 0.1)[0]:
+                try:
+                    seen += os.read(fd, 65536)
+                except OSError:  # the program ended
+                    break
+        assert marker in seen, seen.decode("utf-8", "replace")[-500:]
+
+    try:
+        read_until(b"[Enter] next, q quit > ")
+        os.write(fd, b"\x03")  # Ctrl-C: the terminal sends SIGINT to the program
+        read_until(INTERRUPTED.encode())
+    except BaseException:
+        os.kill(pid, signal.SIGKILL)
+        raise
+    finally:
+        _, status = os.waitpid(pid, 0)
+        os.close(fd)
+    assert os.waitstatus_to_exitcode(status) == 130
+    assert b"Traceback" not in seen
+    after = seen.split(b"[Enter] next, q quit > ", 1)[1].decode()
+    assert [line for line in after.replace("\r", "").split("\n") if line.strip()] in (
+        [INTERRUPTED], ["^C", INTERRUPTED], ["^C" + INTERRUPTED])
