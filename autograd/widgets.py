@@ -31,6 +31,7 @@ except ImportError as err:  # the core and `make test` do without it; say how to
                       f"pip install -e '.[notebook]' (or pip install anywidget)") from err
 
 from .forward import ForwardStep, forward_steps
+from .markup import html_text
 from .notebook import step_html
 from .stepper import Step, backward_steps, d, format_number, grad_display, node_names, reading_order
 from .value import Value, forward_error, topological_order
@@ -109,7 +110,7 @@ class Picture:
              edges: set[tuple[Value, Value]]) -> str:
         """The picture with current data, the text `second` in each node's last cell (after `word`;
         "?" where a node has none), the nodes' CSS `classes` and the `edges` of the step drawn hot."""
-        esc = html.escape
+        esc = html_text
         out = [self.pieces[0]]
         for (kind, key), piece in zip(self.holes, self.pieces[1:]):
             if kind == "data":
@@ -164,8 +165,8 @@ class BackwardPass:
 
     def question(self, k: int) -> str:
         name = self.steps[k].name
-        return (f"<p>What is <code>∂root/{html.escape(d(name))}</code>, the gradient that reaches "
-                f"<code>{html.escape(name)}</code>? Type it and press Enter.</p>")
+        return (f"<p>What is <code>∂root/{html_text(d(name))}</code>, the gradient that reaches "
+                f"<code>{html_text(name)}</code>? Type it and press Enter.</p>")
 
     def truth(self, k: int) -> float:
         return self.steps[k].upstream
@@ -218,7 +219,7 @@ class ForwardPass:
                                  edges={(c.child, step.node) for c in step.inputs})
 
     def explain(self, k: int) -> str:
-        esc = html.escape
+        esc = html_text
         step = self.steps[k]
         seed = esc(self.names[self.seed])
         rows = "".join(
@@ -241,8 +242,8 @@ class ForwardPass:
 
     def question(self, k: int) -> str:
         step = self.steps[k]
-        return (f"<p>What is the tangent of <code>{html.escape(step.name)}</code>, d {html.escape(step.name)}"
-                f" / d {html.escape(self.names[self.seed])}? Type it and press Enter.</p>")
+        return (f"<p>What is the tangent of <code>{html_text(step.name)}</code>, d {html_text(step.name)}"
+                f" / d {html_text(self.names[self.seed])}? Type it and press Enter.</p>")
 
     def truth(self, k: int) -> float:
         return self.steps[k].tangent
@@ -447,7 +448,7 @@ class StepperWidget(anywidget.AnyWidget):
         try:
             x = float(str(text).strip())
         except ValueError:
-            self.feedback = f"<p class='wrong'>{html.escape(str(text)[:40])!r} is not a number.</p>"
+            self.feedback = f"<p class='wrong'>{html_text(str(text)[:40])!r} is not a number.</p>"
             return
         k = self.index
         truth = self._pass.truth(k)
@@ -455,6 +456,6 @@ class StepperWidget(anywidget.AnyWidget):
         verdict = (f"Right: {format_number(truth)} (within {TOLERANCE:g})." if ok else
                    f"Not quite: you said {format_number(x)}. {self._pass.chain(k)}")
         with self.hold_sync():
-            self.feedback = f"<p class='{'right' if ok else 'wrong'}'>{html.escape(verdict)}</p>"
+            self.feedback = f"<p class='{'right' if ok else 'wrong'}'>{html_text(verdict)}</p>"
             self.revealed = True
             self._render()
