@@ -22,6 +22,7 @@ import uuid
 from collections import Counter
 from pathlib import Path
 
+from .files import write_atomic
 from .gradcheck import GradcheckResult
 from .markup import html_text
 from .stepper import Step, d, format_number, stepper_html
@@ -153,11 +154,10 @@ class InlineStepper:
                 f"(the keys act on the stepper you clicked).</div>")
 
     def save(self, path: str | Path) -> Path:
-        """Write the page to `path` (an .html file to open in any browser); returns the path."""
+        """Write the page to `path` (an .html file to open in any browser), atomically; returns the path."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(self.html, encoding="utf-8")
-        return path
+        return write_atomic(path, self.html)
 
 
 def show_stepper(root: Value, *, title: str | None = None, height: int = 620, max_steps: int = 200,

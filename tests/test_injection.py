@@ -177,3 +177,24 @@ def test_templates_are_filled_in_one_pass():
     assert page == "<t>{{body}}</t>B"
     with pytest.raises(KeyError):
         fill_template("{{missing}}", {})
+
+
+@pytest.mark.parametrize("text", [HOSTILE[0], HOSTILE[7], HOSTILE[12], "x\x00y\ud800", "{{frames}}"])
+def test_hostile_text_in_the_notebook_displays_stays_text(text, needs_dot):
+    from autograd.notebook import InlineStepper, value_html, value_svg
+
+    _, y = hostile_graph(text)
+    assert_clean_svg(value_svg(y), text)
+    big = y
+    for _ in range(400):  # past the inline limit: a text summary instead of a picture
+        big = big * 1.0
+    big.label = text
+    tags = Tags()
+    tags.feed(value_html(big))
+    assert {tag for tag, _ in tags.tags} <= {"div", "pre", "p"}
+    frame = InlineStepper(y, title=text)._repr_html_()
+    tags = Tags()
+    tags.feed(frame)
+    assert [tag for tag, _ in tags.tags] == ["iframe", "div"]  # the page is inside srcdoc, as text
+    srcdoc = dict(tags.tags[0][1])["srcdoc"]
+    assert srcdoc.startswith("<!DOCTYPE html>") and srcdoc.count("<section class=\"frame\"") == 2
