@@ -6,20 +6,22 @@ flags and settings before any work starts, and ends without a traceback:
     @common.command                              # Ctrl-C: one line, exit 130; Diverged: exit 1
     def main(argv: Sequence[str] | None = None) -> int:
         parser = argparse.ArgumentParser(prog="python -m demos.NAME", description=...)
-        parser.add_argument("--steps", type=common.positive_int)       # whole number ≥ 1
-        parser.add_argument("--lr", type=common.positive_float)        # finite number > 0
-        parser.add_argument("--seed", type=common.seed_value)              # 0 … 2³²−1, NumPy's range
-        parser.add_argument("--html", type=common.output_file)         # a file we can write
+        parser.add_argument("--steps", type=common.positive_int)    # whole number ≥ 1
+        parser.add_argument("--lr", type=common.positive_float)     # finite number > 0
+        parser.add_argument("--seed", type=common.seed_value)       # 0 … 2³²−1, NumPy's range
+        parser.add_argument("--html", type=common.output_file)      # a file we can write
+        parser.add_argument("--out", type=common.output_folder)     # a folder we can write in
         args = parser.parse_args(argv)
-        common.check_out_dir(parser)             # $GLASSGRAD_OUT (or out/) usable, or exit 2
-        ...
+        common.check_out_dir(parser)   # $GLASSGRAD_OUT (or out/) usable, or exit 2
+        ...                            # training: demos.training.fit, or check_finite once a step
     if __name__ == "__main__":
         sys.exit(main())
 
 A bad flag or setting exits with status 2, argparse's usage line and a message naming it. Training
-that diverges (`demos.training.fit` raises `Diverged`: a NaN or infinite loss or weight, or an
-overflow in the engine) prints what happened and exits with status 1. Ctrl-C prints one line and
-exits with status 130; the files the demos write are written atomically, so none is left half-done.
+that diverges (`demos.training.fit` and `check_finite` raise `Diverged`: a NaN or infinite loss or
+weight, a runaway loss, or an overflow in the engine) prints what happened and exits with status 1.
+Ctrl-C prints one line and exits with status 130; the files the demos write are written atomically
+(`save_figure`, `autograd.files.write_atomic`), so none is left half-done.
 """
 
 from __future__ import annotations
