@@ -89,6 +89,21 @@ class GraphvizTimeout(RuntimeError):
     """Graphviz's `dot` took longer than its time limit and was stopped."""
 
 
+class Picture(graphviz.Digraph):
+    """What `draw_dot` returns: a `graphviz.Digraph` whose inline display (Jupyter) runs Graphviz
+    with our time limit (`DOT_TIMEOUT`, then `GraphvizTimeout`) instead of waiting without end —
+    a graph drawn with a raised `max_nodes` must not hang the notebook for hours."""
+
+    def _repr_image_svg_xml(self) -> str:
+        return run_dot(self.source, "svg", timeout=DOT_TIMEOUT).decode("utf-8")
+
+    def _repr_image_png(self) -> bytes:
+        return run_dot(self.source, "png", timeout=DOT_TIMEOUT)
+
+    def _repr_image_jpeg(self) -> bytes:
+        return run_dot(self.source, "jpeg", timeout=DOT_TIMEOUT)
+
+
 def parameter_group(node: Value) -> str | None:
     """The default clustering of leaves: ``L0.N1.w0`` → ``L0.N1``; labels without a dot → None."""
     label = node.label
@@ -178,7 +193,7 @@ def draw_dot(
     fontsize: float = 11,
     nodesep: float | None = None,
 ) -> graphviz.Digraph:
-    """The graph behind `root` as a `graphviz.Digraph`: a table per value, an oval per op.
+    """The graph behind `root` as a `graphviz.Digraph` (a `Picture`): a table per value, an oval per op.
 
     - `rankdir`: "LR" (inputs on the left, default), "TB", "RL" or "BT".
     - `show_grad`: show each value's ``.grad`` next to its ``.data``.
@@ -237,7 +252,7 @@ def draw_dot(
 
     svg_id = markup.dot_id(svg_id) if svg_id else None
     prefix = f"{svg_id}-" if svg_id else ""
-    dot = graphviz.Digraph(name=svg_id or "glassgrad", format="svg")
+    dot = Picture(name=svg_id or "glassgrad", format="svg")
     # nslimit caps dot's network-simplex passes at 5 × (number of nodes) iterations. Pictures that
     # converge sooner (every MLP we draw) are unchanged; a value shared by many ops in a
     # bottom-to-top layout (x + x + … + x) took minutes uncapped and takes about a second capped.

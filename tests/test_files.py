@@ -187,6 +187,19 @@ def test_a_graphviz_job_past_its_time_limit_is_stopped_with_advice(tmp_path, nee
     assert DOT_TIMEOUT <= 120
 
 
+def test_inline_display_in_jupyter_has_the_time_limit_too(monkeypatch, needs_dot):
+    """draw_dot(root, max_nodes=…) shown in a notebook: Graphviz stops at DOT_TIMEOUT, no endless wait."""
+    from autograd import viz
+
+    picture = draw_dot(example())
+    assert picture._repr_mimebundle_()["image/svg+xml"].lstrip().startswith("<?xml")
+    monkeypatch.setattr(viz, "DOT_TIMEOUT", 1e-6)
+    with pytest.raises(GraphvizTimeout, match="took more than 1e-06 s"):
+        picture._repr_mimebundle_()
+    with pytest.raises(GraphvizTimeout):
+        picture._repr_mimebundle_(include=["image/png"])
+
+
 def test_a_value_shared_by_100_ops_lays_out_bottom_to_top(needs_dot):
     """x + x + … + x: 100 terms sharing one leaf. Uncapped, one bottom-to-top picture took dot over
     two minutes (network simplex); draw_dot caps its iterations, so it is drawn within the limit."""

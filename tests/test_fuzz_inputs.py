@@ -265,6 +265,7 @@ def test_rendering_past_the_node_limit_fails_before_graphviz_starts(monkeypatch)
     monkeypatch.setattr(subprocess, "run", no_graphviz)
     monkeypatch.setattr(subprocess, "Popen", no_graphviz)
     monkeypatch.setattr(viz.graphviz, "Digraph", no_graphviz)
+    monkeypatch.setattr(viz, "Picture", no_graphviz)
     x = Value(0.5, label="x")
     y = x
     for _ in range(100_000):  # 200,001 values (with the constants) and 100,000 ops
