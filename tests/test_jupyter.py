@@ -319,7 +319,7 @@ def test_widgets_in_jupyterlab(jupyter, chromium):
     _wait(driver, lambda d: "undone" in _text(d, ".gg-error", log_widget))
     message = _text(driver, ".gg-error", log_widget)
     assert "log" in message and "x > 0" in message, message
-    assert log_widget.find_element(By.CSS_SELECTOR, "input.gg-leaf").get_attribute("value") == "2"  # format_number: no ".0"
+    assert log_widget.find_element(By.CSS_SELECTOR, "input.gg-leaf").get_attribute("value") == "2"
     log_widget.find_element(By.CSS_SELECTOR, ".gg-next").click()
     _wait(driver, lambda d: _text(d, ".gg-counter", log_widget).startswith("Step 2 of"))
     field = log_widget.find_element(By.CSS_SELECTOR, "input.gg-leaf[data-leaf='z']")
