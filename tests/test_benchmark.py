@@ -14,6 +14,7 @@ import importlib.util
 import io
 import json
 import math
+from pathlib import Path
 
 import pytest
 
@@ -204,3 +205,13 @@ def test_gc_tax_refuses_to_run_with_the_collector_off(capsys):
         gc.enable()
     assert exit_info.value.code == 2
     assert "garbage collector is off" in capsys.readouterr().err
+
+
+def test_a_run_with_the_collector_off_says_so_in_plain_words(quick_run):
+    _, data = quick_run
+    info = {**data["info"], "gc": "off"}
+    text = bench_report.markdown(bench_report.summarize(data["records"]), data["records"], info)
+    assert "Targets (garbage collector off):" in text
+    assert "issue" not in text.lower()  # no leftover phrase from the work's own notes
+    source = Path(benchmark.__file__).read_text(encoding="utf-8")
+    assert "GARBAGE COLLECTOR OFF (gc.disable() in every child; not how Python runs by default)" in source
