@@ -32,7 +32,7 @@ except ImportError as err:  # the core and `make test` do without it; say how to
 
 from .forward import ForwardStep, forward_steps
 from .markup import html_text
-from .notebook import step_html
+from .notebook import forward_step_html, step_html
 from .stepper import Step, backward_steps, d, format_number, grad_display, node_names, reading_order
 from .value import Value, forward_error, topological_order
 from .viz import draw_dot, number_text, svg_source
@@ -219,26 +219,13 @@ class ForwardPass:
                                  edges={(c.child, step.node) for c in step.inputs})
 
     def explain(self, k: int) -> str:
-        esc = html_text
-        step = self.steps[k]
-        seed = esc(self.names[self.seed])
-        rows = "".join(
-            f"<tr><td><code>{esc(c.name)}</code></td><td>{esc(format_number(c.tangent))}</td>"
-            f"<td><code>{esc(c.formula)}</code></td><td>{esc(format_number(c.local))} × "
-            f"{esc(format_number(c.tangent))} = <b>{esc(format_number(c.contribution))}</b></td></tr>"
-            for c in step.inputs)
-        total = " + ".join(format_number(c.contribution) for c in step.inputs)
-        last = ""
-        if k == len(self.steps) - 1:
-            last = (f"<p>The root's tangent is d root / d {seed} = {esc(format_number(step.tangent))}; "
-                    f"the backward pass gives {seed}.grad = {esc(format_number(self.seed.grad))}.</p>")
-        return (f'<div class="glassgrad-step"><p><b>Step {step.number} of {step.total}</b> (forward, '
-                f"along {seed}): <code>{esc(step.name)}</code> = {esc(format_number(step.node.data))}, "
-                f"made by <code>{esc(step.node.op_info.expr)}</code></p>"
-                f"<table><thead><tr><th>input</th><th>its tangent</th><th>local derivative</th>"
-                f"<th>local × tangent</th></tr></thead><tbody>{rows}</tbody></table>"
-                f"<p>tangent of <code>{esc(step.name)}</code> = {esc(total)} = "
-                f"<b>{esc(format_number(step.tangent))}</b></p>{last}</div>")
+        step, seed = self.steps[k], html_text(self.names[self.seed])
+        shown = forward_step_html(step, along=self.names[self.seed])
+        if k < len(self.steps) - 1:
+            return shown
+        return shown + (f"<p>The root's tangent is d root / d {seed} = "
+                        f"{html_text(format_number(step.tangent))}; the backward pass gives "
+                        f"{seed}.grad = {html_text(format_number(self.seed.grad))}.</p>")
 
     def question(self, k: int) -> str:
         step = self.steps[k]

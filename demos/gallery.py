@@ -34,8 +34,8 @@ def _main_job(quick: bool) -> None:
 def _demo(main: Callable[[Sequence[str] | None], int], *argv: str) -> Callable[[bool], None]:
     def run(quick: bool) -> None:
         status = main([*argv, *(["--quick"] if quick else [])])
-        if status == 130:  # Ctrl-C inside the demo: stop the whole gallery
-            raise KeyboardInterrupt
+        if status == 130:  # Ctrl-C inside the demo, which said so: stop the gallery, quietly
+            raise SystemExit(130)
         if status != 0:
             raise RuntimeError(f"{main.__module__} {' '.join(argv)} exited with status {status}")
 
