@@ -274,7 +274,9 @@ def test_bad_input_names_the_argument(call, kind, words):
 
 def test_a_local_derivative_that_fails_is_named():
     with pytest.raises(ZeroDivisionError, match=r"forward mode through sqrt\(x = 0\)"):
-        jvp(lambda x: (x * 0.0).sqrt(), [1.0], [1.0])
+        jvp(lambda x: (x - 1.0).sqrt(), [1.0], [1.0])
+    # where the direction does not move the input, the local derivative is not needed
+    assert jvp(lambda x, y: (x - 1.0).sqrt() + y, [1.0, 2.0], [0.0, 1.0]) == (2.0, 1.0)
 
 
 # --- planted mutants: each must be caught by the checks above ---------------------------------
