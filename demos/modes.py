@@ -29,10 +29,10 @@ XOR_X = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]
 XOR_Y = [0.0, 1.0, 1.0, 0.0]
 
 
-def loss_of_parameters(model: MLP, X: Sequence[Sequence[float]], Y: Sequence[float]
-                       ) -> Callable[..., Value]:
-    """The model's MSE loss on (X, Y) as a function of its parameters, one `Value` each
-    (in `model.parameters()` order): the model is run with those Values in place of its own."""
+def loss_of_parameters(model: MLP, X: Sequence[Sequence[float]], Y: Sequence[float],
+                       loss: Callable[[list, list], Value] = mse) -> Callable[..., Value]:
+    """The model's loss on (X, Y) (MSE unless told) as a function of its parameters, one `Value`
+    each (in `model.parameters()` order): the model is run with those Values in place of its own."""
     slots = [(n, len(n.w), n.b is not None) for layer in model.layers for n in layer.neurons]
 
     def f(*params: Value) -> Value:
@@ -42,7 +42,7 @@ def loss_of_parameters(model: MLP, X: Sequence[Sequence[float]], Y: Sequence[flo
             for n, k, has_bias in slots:
                 n.w = [next(it) for _ in range(k)]
                 n.b = next(it) if has_bias else None
-            return mse([model(list(x)) for x in X], list(Y))
+            return loss([model(list(x)) for x in X], list(Y))
         finally:
             for n, w, b in saved:
                 n.w, n.b = w, b
