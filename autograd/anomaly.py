@@ -12,13 +12,13 @@ from __future__ import annotations
 import math
 import sys
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from .op import Op
-from .value import SWITCHES, Value, describe, topological_order
+from .value import SWITCHES, Value, describe, path_from_root, shorten
 
 
 class AnomalyError(FloatingPointError):
@@ -37,14 +37,19 @@ def detect_anomaly(warn: bool = False) -> Iterator[None]:
     gradient) the nodes on the path from the root; with ``warn=True`` it issues an
     `AnomalyWarning` instead and carries on. In warn mode each NaN/inf is reported where it
     *starts* (an op that made one from finite numbers), not again at every op it flows through.
-    Off by default, because the check costs time on every node::
+    A backward pass also re-runs every op's forward rule first: a graph whose leaf had its
+    ``.data`` changed by hand after the graph was built is reported, not silently mixed.
+    Off by default, because the checks cost time on every node::
 
         with detect_anomaly():
             loss = model_loss()
             loss.backward()      # raises at the first op or gradient that is NaN or ±inf
+
+    The switch is per thread, like `no_grad()`: it checks the ops this thread runs, and other
+    threads carry on unchecked.
     """
     before = SWITCHES.anomaly
-    SWITCHES.anomaly = "warn" if warn else "raise"
+    SWITCHES.anomaly = _Checker(warn)
     try:
         yield
     finally:
@@ -55,86 +60,154 @@ def detect_anomaly(warn: bool = False) -> Iterator[None]:
 _LIBRARY = (str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parent.parent / "nn"))
 
 
-def _signal(message: str) -> None:
-    if SWITCHES.anomaly != "warn":
-        raise AnomalyError(message)
-    frame, level = sys._getframe(), 1  # level 1 is this function, as warnings.warn counts
-    while frame.f_back is not None and frame.f_code.co_filename.startswith(_LIBRARY):
-        frame, level = frame.f_back, level + 1
-    warnings.warn(message, AnomalyWarning, stacklevel=level)
-
-
 def _inputs(op: Op, children: tuple[Value, ...]) -> str:
     names = op.arg_names(len(children))
     return ", ".join(f"{n} = {describe(c)}" for n, c in zip(names, children))
 
 
-def report_forward(op: Op, children: tuple[Value, ...], out: float) -> None:
-    """Called by `apply` when an op's result is not finite."""
-    bad = [c for c in children if not math.isfinite(c.data)]
-    if bad and SWITCHES.anomaly == "warn" and all(c.children for c in bad):
-        return  # made by an op, so reported where it started; only new NaN/inf are news
-    if bad:
-        cause = (f"a non-finite input came in ({', '.join(describe(c) for c in bad)}); it was "
-                 f"created outside detect_anomaly() or given as data")
-        advice = "find where that input was made (or check your data for NaN/inf)"
-    else:
-        cause = "finite inputs gave a non-finite result"
-        advice = "scale the inputs down, or keep them inside its domain"
-    _signal(f"{op.name}({_inputs(op, children)}) = {out}: {cause}. "
-            f"Check this {op.name}'s inputs: {advice}.")
+def _number(x: Any) -> float:
+    return x.data if isinstance(x, Value) else float(x)
 
 
-# Per backward pass: ids of the nodes whose non-finite gradient was reported already (warn mode).
-_reported: set[int] = set()
+def _same(a: float, b: float) -> bool:
+    return a == b or (a != a and b != b)  # NaN is the same NaN
 
 
-def check_gradients(root: Value, node: Value, children: tuple[Value, ...], grads: dict) -> None:
-    """Called by `chain_rule` after each node passes its gradient on to its children."""
-    if node is root:  # the first node of every pass: start afresh
-        _reported.clear()
-    upstream = grads[node]
-    upstream = upstream.data if isinstance(upstream, Value) else upstream
-    if not math.isfinite(upstream):
-        return  # reported at the node where it started (or the seed was not finite)
-    op = node._op
-    names = op.arg_names(len(children))
-    forward_ok = math.isfinite(node.data) and all(math.isfinite(c.data) for c in children)
-    if not forward_ok and SWITCHES.anomaly == "warn":
-        return  # NaN/inf already in the forward pass: reported there, when it was made
-    for i, child in enumerate(children):
-        g = grads[child]
-        g = g.data if isinstance(g, Value) else g
-        if math.isfinite(g) or id(child) in _reported:
-            continue
-        _reported.add(id(child))
-        formula = op.formulas[min(i, len(op.formulas) - 1)]
-        local = op.local(*[c.data for c in children], node.data)[i]
-        local = local.data if isinstance(local, Value) else float(local)
-        if not forward_ok:
-            advice = ("the forward values of this op are already NaN/inf; build the graph inside "
-                      "detect_anomaly() to stop where they were made")
-        elif math.isfinite(local):
-            advice = ("upstream gradient × local derivative (or the sum over paths) overflowed; "
-                      "scale the loss or the inputs down")
+class _Checker:
+    """What the engine calls while `detect_anomaly()` is on: the object this thread's switch holds.
+
+    The core knows only its three hooks — `forward` (each new node), `graph` (the start of a
+    backward pass) and `gradients` (each node that passed its gradient on) — and imports nothing
+    from this module.
+    """
+
+    #: nodes whose build-time inputs are remembered (the newest), and warnings remembered as given
+    KEEP_BUILT = 100_000
+    KEEP_WARNINGS = 1_000
+
+    def __init__(self, warn: bool) -> None:
+        self.mode = "warn" if warn else "raise"
+        self.reported: set[int] = set()  # per backward pass: children whose NaN/inf grad was reported
+        # id(node) -> (node, its inputs' numbers when it was built): names the input a user changed.
+        # The node is kept too, so that its id cannot be reused while the entry exists.
+        self.built: dict[int, tuple[Value, tuple[float, ...]]] = {}
+        # Our own `__warningregistry__`: Python's would keep every distinct message in the user's
+        # module for good (each of ours names numbers, so each is distinct); this one is bounded.
+        self.registry: dict[Any, Any] = {}
+
+    def signal(self, message: str) -> None:
+        if self.mode != "warn":
+            raise AnomalyError(message)
+        frame = sys._getframe()
+        while frame.f_back is not None and frame.f_code.co_filename.startswith(_LIBRARY):
+            frame = frame.f_back
+        if len(self.registry) > self.KEEP_WARNINGS:
+            self.registry.clear()
+        warnings.warn_explicit(message, AnomalyWarning, frame.f_code.co_filename, frame.f_lineno,
+                               module=frame.f_globals.get("__name__"), registry=self.registry,
+                               module_globals=frame.f_globals)
+
+    def forward(self, op: Op, children: tuple[Value, ...], out: float, node: Value) -> None:
+        """Called by the core for every node it makes: remember its inputs; stop at NaN/inf."""
+        built = self.built
+        if len(built) >= self.KEEP_BUILT:
+            del built[next(iter(built))]  # the oldest
+        built[id(node)] = (node, tuple([c.data for c in children]))
+        if math.isfinite(out):
+            return
+        bad = [c for c in children if not math.isfinite(c.data)]
+        if bad and self.mode == "warn" and all(c.children for c in bad):
+            return  # made by an op, so reported where it started; only new NaN/inf are news
+        if bad:
+            cause = (f"a non-finite input came in ({', '.join(describe(c) for c in bad[:5])}); it "
+                     f"was created outside detect_anomaly() or given as data")
+            advice = "find where that input was made (or check your data for NaN/inf)"
         else:
-            advice = ("the local derivative is not finite at this input; move the input away from "
-                      "this point (clamp it, or add a small epsilon)")
-        where = f" [node {node.label!r}]" if node.label else ""
-        _signal(f"backward through {op.name}({_inputs(op, children)}){where}: the gradient reaching "
-                f"input {names[i]} = {describe(child)} is {g} (upstream gradient {upstream:g}, local "
-                f"derivative ∂out/∂{names[i]} = {formula} = {local:g}): {advice}. Path from the "
-                f"root: {path_from_root(root, node)}.")
+            cause = "finite inputs gave a non-finite result"
+            advice = "scale the inputs down, or keep them inside its domain"
+        self.signal(f"{op.name}({_inputs(op, children)}) = {out}: {cause}. "
+                    f"Check this {op.name}'s inputs: {advice}.")
 
+    def graph(self, root: Value, order: list[Value]) -> None:
+        """Called by the core before a backward pass: re-run every forward rule, leaves first.
 
-def path_from_root(root: Value, target: Value) -> str:
-    """The labels (or op names) on one path from `root` down to `target`, for messages."""
-    parent: dict[int, Any] = {id(root): None}
-    for node in reversed(topological_order(root)):
-        for child in node.children:
-            parent.setdefault(id(child), node)
-    steps, node = [], target
-    while node is not None:
-        steps.append(node.label or (node._op.name if node._op else f"{node.data:g}"))
-        node = parent.get(id(node))
-    return " → ".join(reversed(steps))
+        A node whose inputs no longer give its number had an input's ``.data`` changed by hand
+        after the graph was built; the gradients would mix the old forward pass with the new
+        number. The first such node (leaves first, so its own inputs are still consistent) is
+        reported, with the input that changed when the graph was built under this switch.
+        """
+        self.reported.clear()
+        for node in order:
+            children = node.children
+            if not children:
+                continue
+            numbers = [c.data for c in children]
+            try:
+                now = node._op.forward(*numbers)
+            except Exception:
+                now = math.nan
+            if _same(_number(now), node.data):
+                continue
+            self.signal(self._changed(root, node, numbers, now))
+            return
+
+    def _changed(self, root: Value, node: Value, numbers: list[float], now: float) -> str:
+        op = node._op
+        names = op.arg_names(len(node.children))
+        where = f"backward through {op.name}({_inputs(op, node.children)})" + (
+            f" [node {shorten(node.label)!r}]" if node.label else "")
+        entry = self.built.get(id(node))
+        then = entry[1] if entry is not None and entry[0] is node else None
+        changed: dict[int, Value] = {}  # index -> child, each changed child once (x * x)
+        for i, child in enumerate(node.children):
+            if then is not None and not _same(numbers[i], then[i]) and child not in changed.values():
+                changed[i] = child
+        if changed:
+            def name(i: int) -> str:
+                c = node.children[i]
+                return shorten(c.label) if c.label else names[i]
+            built = ", ".join(f"{name(i)} = {then[i]:g}" for i in changed)
+            is_now = ", ".join(f"{name(i)} is now {numbers[i]:g}" for i in changed)
+            what = f"this graph was built with {built}; {is_now}"
+        else:
+            what = (f"its output was {node.data:g} when the graph was built, but its inputs now give "
+                    f"{_number(now):g}: the .data of an input (or of a node behind one) was "
+                    f"changed after the graph was built")
+        return (f"{where}: {what}. Gradients would mix the old forward pass with the new numbers; "
+                f"rebuild the graph (run the forward pass again) after changing a value. Path from "
+                f"the root: {path_from_root(root, node)}.")
+
+    def gradients(self, root: Value, node: Value, grads: Mapping[Value, Any] | None = None) -> None:
+        """Called by the core after `node` passed its gradient on (``grads``, or else ``.grad``)."""
+        if node is root:  # the first node of every pass: start afresh
+            self.reported.clear()
+        children = node.children
+        upstream = _number(node.grad if grads is None else grads[node])
+        if not math.isfinite(upstream):
+            return  # reported at the node where it started (or the seed was not finite)
+        op = node._op
+        names = op.arg_names(len(children))
+        forward_ok = math.isfinite(node.data) and all(math.isfinite(c.data) for c in children)
+        if not forward_ok and self.mode == "warn":
+            return  # NaN/inf already in the forward pass: reported there, when it was made
+        for i, child in enumerate(children):
+            g = _number(child.grad if grads is None else grads[child])
+            if math.isfinite(g) or id(child) in self.reported:
+                continue
+            self.reported.add(id(child))
+            formula = op.formulas[min(i, len(op.formulas) - 1)]
+            local = _number(op.local(*[c.data for c in children], node.data)[i])
+            if not forward_ok:
+                advice = ("the forward values of this op are already NaN/inf; build the graph "
+                          "inside detect_anomaly() to stop where they were made")
+            elif math.isfinite(local):
+                advice = ("upstream gradient × local derivative (or the sum over paths) overflowed; "
+                          "scale the loss or the inputs down")
+            else:
+                advice = ("the local derivative is not finite at this input; move the input away "
+                          "from this point (clamp it, or add a small epsilon)")
+            where = f" [node {shorten(node.label)!r}]" if node.label else ""
+            self.signal(f"backward through {op.name}({_inputs(op, children)}){where}: the gradient "
+                        f"reaching input {names[i]} = {describe(child)} is {g} (upstream gradient "
+                        f"{upstream:g}, local derivative ∂out/∂{names[i]} = {formula} = {local:g}): "
+                        f"{advice}. Path from the root: {path_from_root(root, node)}.")

@@ -51,8 +51,9 @@ def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> 
 def no_grad() -> Iterator[None]:
     """Inside this block ops record no graph: results are leaves (for updates and evaluation).
 
-    The one global switch of the engine besides `detect_anomaly()`; nesting restores the state
-    that was in force before.
+    The one switch of the engine besides `detect_anomaly()`; nesting restores the state that was
+    in force before. It is per thread, as in PyTorch: inside the block *this* thread records no
+    graph, while other threads go on recording theirs (and a new thread starts recording).
     """
     before = SWITCHES.grad_enabled
     SWITCHES.grad_enabled = False

@@ -24,7 +24,7 @@ def _power(x: float, p: float) -> float:
     """x to the power p on reals, refusing what has no real answer instead of returning complex."""
     if x == 0.0 and p < 0:
         raise ZeroDivisionError(f"0 to a negative power ({p:g}) divides by zero")
-    if x < 0.0 and not float(p).is_integer():
+    if x < 0.0 and math.isfinite(p) and not float(p).is_integer():  # a NaN p: NaN, as IEEE pow says
         raise ValueError(f"a negative base ({x:g}) to a non-integer power ({p:g}) is not a real number")
     try:
         return math.pow(x, p)
@@ -92,11 +92,14 @@ POW = defop(
 
 
 def _pow_value_local(a: Any, b: Any, out: Any) -> tuple:
-    # ∂/∂b = a^b · ln a exists only for a > 0; at a = 0 with b > 0 the limit is 0.
-    if float(a) > 0.0:
+    # ∂/∂b = a^b · ln a exists only for a > 0; at a = 0 with b > 0 the limit is 0. A NaN a (or a
+    # NaN result) gives NaN: written `not a <= 0` rather than `a > 0`, which is False for NaN.
+    if not float(a) <= 0.0:
         db = out * LOG(a)
     elif float(out) == 0.0:
         db = 0.0
+    elif math.isnan(float(out)):
+        db = math.nan
     else:
         raise ValueError(f"∂(a**b)/∂b = a**b·ln(a) does not exist for a = {float(a):g} ≤ 0; "
                          f"if the exponent is a constant, write it as a plain number")
@@ -165,15 +168,19 @@ SIGMOID = defop(
     symbol="σ", expr="σ(x)", formulas=("σ(x)·(1 - σ(x)) = out·(1 - out)",), method="sigmoid",
     doc="σ(x) = 1/(1 + e⁻ˣ), computed without overflow. Local derivative: σ(x)(1 − σ(x)).",
 )
+# NOTE: NaN is neither > 0 nor ≤ 0, so every rule with a branch on the sign says what NaN gives
+# (NaN, for value and slope: a NaN weight must not vanish into a 0). `x > 0.0` works on floats and
+# on Values alike (Value compares its number).
 RELU = defop(
-    "relu", lambda x: x if x > 0.0 else 0.0,
-    lambda x, out: (1.0 if float(x) > 0.0 else 0.0,),
+    "relu", lambda x: 0.0 if x <= 0.0 else x,
+    lambda x, out: (1.0 if x > 0.0 else 0.0 if x <= 0.0 else math.nan,),
     symbol="ReLU", expr="relu(x)", formulas=("1 if x > 0 else 0",), method="relu", margin=abs,
-    doc="max(0, x). Local derivative: 1 for x > 0, 0 otherwise (0 is used at the kink x = 0).",
+    doc="max(0, x). Local derivative: 1 for x > 0, 0 for x ≤ 0 (0 is used at the kink x = 0); "
+        "relu(NaN) and its slope are NaN.",
 )
 LEAKY_RELU = defop(
     "leaky_relu", lambda x, alpha: x if x > 0.0 else alpha * x,
-    lambda x, out, alpha: (1.0 if float(x) > 0.0 else alpha,),
+    lambda x, out, alpha: (1.0 if x > 0.0 else alpha if x <= 0.0 else math.nan,),
     symbol="leaky_relu({alpha})", expr="leaky_relu(x)", formulas=("1 if x > 0 else alpha",),
     method="leaky_relu", params={"alpha": 0.01}, margin=lambda x, alpha: abs(x),
     doc="x for x > 0, alpha·x otherwise. Local derivative: 1 for x > 0, alpha otherwise.",
@@ -185,7 +192,8 @@ SQRT = defop(
     doc="√x. Local derivative: 1/(2√x) (infinite at x = 0, so backward refuses x = 0).",
 )
 ABS = defop(
-    "abs", abs, lambda x, out: (1.0 if float(x) > 0.0 else -1.0 if float(x) < 0.0 else 0.0,),
+    "abs", abs,
+    lambda x, out: (1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0 if x == 0.0 else math.nan,),
     symbol="|x|", expr="|x|", formulas=("sign(x)",), method="abs", margin=abs,
     doc="|x|. Local derivative: sign(x): 1, −1, and 0 at the kink x = 0.",
 )
@@ -255,9 +263,130 @@ def _clamp(x: float, lo: float, hi: float) -> float:
 
 CLAMP = defop(
     "clamp", _clamp,
-    lambda x, out, lo, hi: (1.0 if lo <= float(x) <= hi else 0.0,),
+    lambda x, out, lo, hi: (1.0 if lo <= x <= hi else 0.0 if (x < lo or x > hi) else math.nan,),
     symbol="clamp[{lo}, {hi}]", expr="clamp(x, lo, hi)", formulas=("1 if lo ≤ x ≤ hi else 0",),
     method="clamp", params={"lo": 0.0, "hi": 1.0},
     margin=lambda x, lo, hi: min(abs(x - lo), abs(x - hi)) if lo <= hi else -1.0,
     doc="x limited to [lo, hi]. Local derivative: 1 inside the interval, 0 where x was cut off.",
 )
+
+# --- many inputs to one: logsumexp and max, and the list functions built from them --------------
+
+
+def _no_inputs(name: str) -> ValueError:
+    return ValueError(f"{name} of no inputs has no value; give it at least one number")
+
+
+def _logsumexp(*xs: float) -> float:
+    # log Σ eˣⁱ = m + log Σ e^(xᵢ − m) with m = max xᵢ: every exponent is ≤ 0, so nothing overflows
+    # (inputs of ±1000 are fine) and the largest term is exactly e⁰ = 1, so the sum cannot round to 0.
+    if not xs:
+        raise _no_inputs("logsumexp")
+    if any(x != x for x in xs):  # NaN in, NaN out (Python's max() would skip it or not by position)
+        return math.nan
+    m = max(xs)
+    if math.isinf(m):  # +inf dominates everything; all −inf is log 0 = −inf
+        return m
+    return m + math.log(math.fsum([math.exp(x - m) for x in xs]))
+
+
+LOGSUMEXP = defop(
+    "logsumexp", _logsumexp, lambda *xs_and_out: tuple(
+        EXP(x - xs_and_out[-1]) for x in xs_and_out[:-1]),
+    args=("xᵢ",), variadic=True, symbol="logΣexp", expr="log Σ exp(xᵢ)",
+    formulas=("exp(xᵢ - out) = softmaxᵢ",),
+    doc="log(e^x₀ + e^x₁ + …), computed as m + log Σ e^(xᵢ − m) with m the largest input, so "
+        "inputs of ±1000 do not overflow. Local derivative: ∂out/∂xᵢ = e^(xᵢ − out), the softmax "
+        "of the inputs (the local derivatives are positive and sum to 1).",
+)
+
+
+def _max(*xs: float) -> float:
+    if not xs:
+        raise _no_inputs("max")
+    # NOTE the comparison trap: NaN compares False with everything, so Python's max(1.0, nan) is 1.0
+    # while max(nan, 1.0) is nan. A NaN among the inputs must not vanish: the max is then NaN.
+    if any(x != x for x in xs):
+        return math.nan
+    return max(xs)
+
+
+def _max_local(*xs_and_out: Any) -> tuple:
+    # The tie rule: the inputs equal to the max share its gradient equally (1/k each for k of
+    # them), the others get 0. At a tie the max has a kink; 1/k lies between the one-sided slopes
+    # (0 and 1), as torch.amax does it. A NaN output passes NaN to every input: it must not vanish.
+    *xs, out = xs_and_out
+    top = float(out)
+    if top != top:
+        return (math.nan,) * len(xs)
+    winners = [float(x) == top for x in xs]
+    share = 1.0 / sum(winners)
+    return tuple(share if w else 0.0 for w in winners)
+
+
+def _max_margin(*xs: float) -> float:
+    # The kinks are the ties: the runner-up and the max meet after each moves half their gap.
+    if len(xs) < 2:
+        return math.inf
+    top, second = sorted(xs)[-1], sorted(xs)[-2]
+    return (top - second) / 2
+
+
+MAX = defop(
+    "max", _max, _max_local,
+    args=("xᵢ",), variadic=True, expr="max(xᵢ)",
+    formulas=("1 if xᵢ = out else 0 (1/k each for k ties)",), margin=_max_margin,
+    method="max",
+    doc="The largest of the inputs (NaN if any input is NaN). Local derivative: 1 for the input "
+        "that is the max, 0 for the others. Tie rule: k inputs equal to the max share it, 1/k "
+        "each (max(x, x) passes ½ to each x) — at a tie max has a kink, and 1/k is a slope "
+        "between the one-sided ones.",
+)
+
+
+def maximum(*values: Any) -> Value:
+    """max(v₀, v₁, …) as one `max` node (see `MAX` for the tie rule); also ``a.max(b, c)``."""
+    if len(values) == 1 and isinstance(values[0], (list, tuple)):
+        values = tuple(values[0])
+    return apply(MAX, *_inputs("maximum", values))
+
+
+def _inputs(name: str, values: Any) -> list[Any]:
+    """A list function's inputs as a list of `Value`s and numbers; an empty one is an error."""
+    if isinstance(values, (Value, str, bytes)) or not isinstance(values, Iterable):
+        raise TypeError(f"{name}: values must be a list of Values or numbers, got "
+                        f"{type(values).__name__} {values!r:.40}")
+    values = list(values)
+    if not values:
+        raise ValueError(f"{name}: values is an empty list; give it at least one Value or number")
+    return [v if isinstance(v, Value) else lift(v, name) for v in values]
+
+
+def logsumexp(values: Iterable[Any]) -> Value:
+    """log Σ exp(vᵢ) over a list of `Value`s or numbers, as one `logsumexp` node.
+
+    Stable for inputs of any size (±1000 included). Local derivative: ∂/∂vᵢ = softmax(v)ᵢ.
+    """
+    return apply(LOGSUMEXP, *_inputs("logsumexp", values))
+
+
+def log_softmax(values: Iterable[Any]) -> list[Value]:
+    """log softmax(v)ᵢ = vᵢ − logsumexp(v) for each i: a `-` node after one shared `logsumexp` node.
+
+    Derivatives: ∂ log softmaxᵢ / ∂vⱼ = δᵢⱼ − softmaxⱼ (1 − sⱼ on the diagonal, −sⱼ off it): the
+    `-` node passes 1 to vᵢ and −1 to logsumexp, whose local derivatives are the softmax.
+    Every output is ≤ 0 and finite for finite inputs, even where softmax rounds to 0.
+    """
+    vs = _inputs("log_softmax", values)
+    lse = apply(LOGSUMEXP, *vs)
+    return [v - lse for v in vs]
+
+
+def softmax(values: Iterable[Any]) -> list[Value]:
+    """softmax(v)ᵢ = exp(vᵢ − logsumexp(v)): probabilities (positive, summing to 1) from scores.
+
+    Built from ops as exp(log_softmax): one `logsumexp` node, then a `-` and an `exp` per output,
+    so the graph and the stepper show each step. Derivatives: ∂sᵢ/∂vⱼ = sᵢ(δᵢⱼ − sⱼ) —
+    sᵢ(1 − sᵢ) on the diagonal, −sᵢsⱼ off it. Shift-invariant: softmax(v + c) = softmax(v).
+    """
+    return [d.exp() for d in log_softmax(_inputs("softmax", values))]

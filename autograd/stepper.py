@@ -1,43 +1,60 @@
 """The backward pass one node at a time: `Step` records, and the stepper in text and in HTML.
 
-`backward_steps(root)` does exactly what `Value.backward()` does — same topological order (the one
-`topological_order` in value.py), same local derivatives (from the op table), same arithmetic in
-the same order — but pauses after each node and yields a `Step` saying what happened there:
+`backward_steps(root)` is `Value.backward()` with a pause after each node: the same topological
+order (`topological_order`), and at each node the engine's own chain rule (`chain_rule`, called on
+that one node), so the numbers are the very ones `backward()` computes. After each node it yields
+a `Step` saying what happened there:
 
     node n, upstream gradient ḡ = d root / d n (complete now: every node that uses n came before)
-    for each input c of n:   local derivative ∂n/∂c      (the op's formula, evaluated)
+    for each input c of n:   local derivative ∂n/∂c      (the op's rule, evaluated)
                              contribution      ḡ · ∂n/∂c  (the chain rule)
                              c.grad after      c.grad + contribution
 
-Running the generator to its end leaves the same ``.grad`` values as `backward()`, bit for bit:
-interior grads are reset for the pass, leaves accumulate on top of what they held, the root is
-seeded with 1. Stopping half-way leaves the grads half-way, which is the point of stepping.
+Texts name values as the user did (labels, else the number of a constant, else ``v1, v2, …`` in
+reading order). The op's own variables (``a, b`` of ``a·b``) appear only inside its rule, marked
+``rule of ×: ∂(a·b)/∂a = b``. Running the generator to its end leaves the same ``.grad`` values as
+`backward()`, bit for bit; stopping half-way leaves the grads half-way, which is the point of stepping.
 """
 
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .value import SWITCHES, Value, _backward_error, local_derivatives, topological_order
-from .viz import draw_step, svg_source
+from .value import Value, chain_rule, finish_pass, local_derivatives, start_pass, topological_order, undo_pass
+from .viz import draw_step, number_text, svg_source
 
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
 def format_number(x: float) -> str:
-    """A number for step texts: 6 significant digits, and always recognisably a float (-3.0, not -3)."""
-    text = f"{x:.6g}"
-    if text.lstrip("-").isdigit():
-        text += ".0"
-    return text
+    """A number for step texts: 6 significant digits; ``-0.0`` is shown as ``0``."""
+    return number_text(x, ".6g")
+
+
+def reading_order(root: Value) -> list[Value]:
+    """Every node behind `root` in the order the expression reads: each node after its inputs,
+    inputs left to right (``x1, w1, x1*w1, x2, w2, x2*w2, …``). Iterative, like `topological_order`."""
+    order: list[Value] = []
+    seen: set[Value] = set()
+    stack: list[tuple[Value, bool]] = [(root, False)]
+    while stack:
+        node, inputs_done = stack.pop()
+        if inputs_done:
+            order.append(node)
+        elif node not in seen:
+            seen.add(node)
+            stack.append((node, True))
+            stack.extend((child, False) for child in reversed(node.children))
+    return order
 
 
 def node_names(order: Sequence[Value]) -> dict[Value, str]:
     """A name per node for texts and stepper pictures: its label; else a constant's number;
-    else ``v1, v2, …`` for unlabelled interior nodes, numbered leaves-first."""
+    else ``v1, v2, …`` for unlabelled interior nodes, numbered in the order given."""
     names: dict[Value, str] = {}
     count = 0
     for node in order:
@@ -60,17 +77,16 @@ def argument_names(node: Value) -> tuple[str, ...]:
     return op.args
 
 
-def derivative_formula(node: Value, index: int, value: float) -> str:
-    """``∂(a·b)/∂a = b = -3.0``: the local derivative of `node` by input `index`, as text."""
+def rule_text(node: Value, index: int) -> str:
+    """The op's rule for input `index`, in the op's own variables: ``∂(a·b)/∂a = b``."""
     op = node.op_info
     arg = argument_names(node)[index]
-    rule = op.formulas[min(index, len(op.formulas) - 1)]
-    shown = format_number(value)
-    try:  # a constant rule such as "1" needs no "= 1.0" after it
-        same = float(rule) == value
-    except ValueError:
-        same = False
-    return f"∂({op.expr})/∂{arg} = {rule}" + ("" if same else f" = {shown}")
+    return f"∂({op.expr})/∂{arg} = {op.formulas[min(index, len(op.formulas) - 1)]}"
+
+
+def d(name: str) -> str:
+    """``∂name``, with parentheses around a name that is an expression: ``∂(x1*w1)``."""
+    return f"∂{name}" if re.fullmatch(r"[\w.]+", name) else f"∂({name})"
 
 
 @dataclass(frozen=True)
@@ -79,17 +95,17 @@ class ChildStep:
 
     child: Value
     name: str  # the child's name in texts (its label, its number, or v1, v2, …)
-    arg: str  # the op's name for this input: a, b, x, x₀ …
+    arg: str  # the op's variable for this input (a, b, x, x₀ …): used inside `formula` only
     local: float  # ∂node/∂child, evaluated
-    formula: str  # e.g. "∂(a·b)/∂a = b = -3.0"
+    formula: str  # the op's rule in its own variables, e.g. "∂(a·b)/∂a = b"
+    derivative: str  # the same derivative in the user's names, evaluated: "∂(x1*w1)/∂x1 = -3"
     contribution: float  # upstream · local
-    grad_before: float  # child.grad before this contribution
+    grad_before: float  # child.grad before this contribution (this pass)
     grad_after: float  # child.grad once it is added
 
     def __str__(self) -> str:
-        return (f"{self.arg} = {self.name}: {self.formula}; contribution "
-                f"{format_number(self.contribution)}; grad {format_number(self.grad_before)} → "
-                f"{format_number(self.grad_after)}")
+        return (f"{self.name}: {self.derivative}; contribution {format_number(self.contribution)}; "
+                f"grad {format_number(self.grad_before)} → {format_number(self.grad_after)}")
 
 
 @dataclass(frozen=True)
@@ -107,15 +123,21 @@ class Step:
     def op(self) -> str:
         return self.node.op
 
+    @property
+    def made_by(self) -> str:
+        """``× from x1, w1``: the op's symbol and the user's names of its inputs."""
+        return f"{self.node.op_info.symbol} from {', '.join(c.name for c in self.children)}"
+
     def __str__(self) -> str:
-        op = self.node.op_info
+        symbol = self.node.op_info.symbol
         up = format_number(self.upstream)
         lines = [f"step {self.number}/{self.total}  {self.name} = {format_number(self.node.data)}, "
-                 f"made by {op.expr} (op {op.symbol})",
-                 f"  upstream gradient  d root/d node = {up}"]
+                 f"made by {self.made_by}",
+                 f"  upstream gradient  ∂root/{d(self.name)} = {up}"]
         for c in self.children:
-            lines += [f"  {c.arg} = {c.name}",
-                      f"      local derivative  {c.formula}",
+            lines += [f"  to {c.name}:",
+                      f"      local derivative  {c.derivative}",
+                      f"                        (rule of {symbol}: {c.formula})",
                       f"      chain rule        {up} × {format_number(c.local)} = "
                       f"{format_number(c.contribution)}",
                       f"      its grad          {format_number(c.grad_before)} → "
@@ -127,8 +149,10 @@ def backward_steps(root: Value) -> Iterator[Step]:
     """Perform ``root.backward()`` one interior node at a time, yielding a `Step` after each.
 
     The grads are written as the pass goes, so between two steps you can look at any node's
-    ``.grad``. After the last step every ``.grad`` equals what `backward()` would have left.
-    A leaf root has no steps; its grad is seeded (+1) as `backward()` does.
+    ``.grad``. As in `backward()`, a leaf's grad holds this pass's sum while the pass runs and
+    gets its earlier grad added back when the generator ends (or is closed early); a failing
+    step puts every grad back as it was, as a failing `backward()` does. A leaf root has no
+    steps; its grad is seeded (+1) as `backward()` does.
     """
     if not isinstance(root, Value):
         raise TypeError(f"backward_steps: expected a Value, got {type(root).__name__} {root!r:.40}")
@@ -137,44 +161,38 @@ def backward_steps(root: Value) -> Iterator[Step]:
 
 def _steps(root: Value) -> Iterator[Step]:
     order = topological_order(root)
-    names = node_names(order)
+    names = node_names(reading_order(root))
     total = sum(1 for node in order if node.children)
-    # Leaves accumulate: grad = (grad before the pass) + (this pass's sum), added up in the same
-    # order as chain_rule() so the final floats are identical, not merely close.
-    before = {node: node.grad for node in order if not node.children}
-    for node in order:
-        if node.children:
-            node.grad = 0.0
-    grads: dict[Value, float] = {root: 1.0}
-    root.grad = 1.0 if root.children else before[root] + 1.0
+    before = start_pass(order)
+    root.grad = 1.0
     number = 0
-    for node in reversed(order):
-        children = node.children
-        if not children:
-            continue
-        number += 1
-        g = grads[node]
-        try:
-            local = local_derivatives(node)
-        except (ValueError, ZeroDivisionError, OverflowError, TypeError) as err:
-            # The same message as backward() gives for the same failure.
-            raise _backward_error(root, node, err) from (err if isinstance(err, TypeError) else None)
-        records = []
-        args = argument_names(node)
-        for i, (child, d) in enumerate(zip(children, local)):
-            contribution = g * d
-            previous = grads.get(child)
-            grads[child] = contribution if previous is None else previous + contribution
-            was = child.grad
-            child.grad = grads[child] if child.children else before[child] + grads[child]
-            records.append(ChildStep(child, names[child], args[i], float(d),
-                                     derivative_formula(node, i, float(d)), contribution, was,
-                                     child.grad))
-        if SWITCHES.anomaly is not None:
-            from .anomaly import check_gradients
-
-            check_gradients(root, node, children, grads)
-        yield Step(number, total, node, names[node], g, tuple(records))
+    try:
+        for node in reversed(order):
+            children = node.children
+            if not children:
+                continue
+            number += 1
+            g = node.grad
+            grads = {child: child.grad for child in children}
+            chain_rule(root, [node])  # the engine's chain rule, on this one node
+            records = []
+            args = argument_names(node)
+            for i, (child, local) in enumerate(zip(children, local_derivatives(node))):
+                # The same float operations chain_rule just did, repeated for the record.
+                was, contribution = grads[child], g * local
+                grads[child] = was + contribution
+                records.append(ChildStep(
+                    child, names[child], args[i], float(local), rule_text(node, i),
+                    f"{d(names[node])}/{d(names[child])} = {format_number(local)}",
+                    contribution, was, grads[child]))
+            yield Step(number, total, node, names[node], g, tuple(records))
+    except BaseException as err:
+        if not isinstance(err, GeneratorExit):  # a failed step: every grad as it was
+            undo_pass(order, before)
+            raise
+        finish_pass(before)  # closed early: leaves keep what the steps so far added
+        raise
+    finish_pass(before)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -223,7 +241,7 @@ def stepper_html(root: Value, *, title: str | None = None, max_steps: int = 200,
                          f"smaller sub-graph, or pass max_steps={n}.")
     steps = list(backward_steps(root))
     displays = grad_display(steps, root)
-    names = node_names(topological_order(root))
+    names = node_names(reading_order(root))
     frames = []
     for step, shown in zip(steps, displays):
         svg = svg_source(draw_step(root, step, shown, names, svg_id=f"s{step.number}", rankdir=rankdir))
@@ -249,8 +267,9 @@ def _frame_html(step: Step, svg: str) -> str:
     op = step.node.op_info
     name, up = esc(step.name), esc(format_number(step.upstream))
     rows = "\n".join(
-        f"<tr><td><code>{esc(c.arg)} = {esc(c.name)}</code></td>"
-        f"<td class='formula'>{esc(c.formula)}</td>"
+        f"<tr><td><code>{esc(c.name)}</code></td>"
+        f"<td><span class='formula'>{esc(c.derivative)}</span>"
+        f"<div class='rule'>rule of {esc(op.symbol)}: {esc(c.formula)}</div></td>"
         f"<td>{up} × {esc(format_number(c.local))} = <b>{esc(format_number(c.contribution))}</b></td>"
         f"<td>{esc(format_number(c.grad_before))} → <b>{esc(format_number(c.grad_after))}</b></td></tr>"
         for c in step.children)
@@ -259,10 +278,11 @@ def _frame_html(step: Step, svg: str) -> str:
         f'<div class="picture">{svg}</div>',
         '<div class="explain">',
         f'<h2>Step {step.number} of {step.total}: <code class="node-name">{name}</code></h2>',
-        f"<p><code>{name} = {esc(op.expr)}</code> (op {esc(op.symbol)}) = "
-        f"{esc(format_number(step.node.data))}</p>",
-        f"<p>Upstream gradient, complete now: <code>d root / d {name} = {up}</code>. Each input "
-        f"gets upstream × local derivative added to its grad.</p>",
+        f"<p><code>{name}</code> = {esc(format_number(step.node.data))}, made by "
+        f"<code>{esc(step.made_by)}</code> <span class='rule'>(rule of {esc(op.symbol)}: "
+        f"out = {esc(op.expr)})</span></p>",
+        f"<p>Upstream gradient, complete now: <code>∂root/{esc(d(step.name))} = {up}</code>. "
+        f"Each input gets upstream × local derivative added to its grad.</p>",
         "<table><thead><tr><th>input</th><th>local derivative</th><th>upstream × local</th>"
         "<th>its grad</th></tr></thead>",
         f"<tbody>\n{rows}\n</tbody></table>",
@@ -289,12 +309,15 @@ button { font-size: 1rem; padding: .3rem .9rem; }
 .hint { color: #777; font-size: .9rem; }
 .frame { display: flex; flex-wrap: wrap; gap: 1.5rem; align-items: flex-start; }
 .frame[hidden] { display: none; }
-.picture { flex: 1 1 420px; overflow: auto; border: 1px solid #ddd; padding: .5rem; }
-.picture svg { max-width: 100%; height: auto; }
+/* The picture keeps Graphviz's own size (11 pt text reads as about 14 px): never shrunk to fit,
+   the panel scrolls instead. */
+.picture { flex: 0 1 auto; max-width: 100%; max-height: 80vh; overflow: auto;
+           border: 1px solid #ddd; padding: .5rem; box-sizing: border-box; }
 .explain { flex: 1 1 420px; }
 table { border-collapse: collapse; font-size: .92rem; }
 td, th { border: 1px solid #ccc; padding: .25rem .5rem; text-align: left; }
 .formula { font-family: ui-monospace, monospace; }
+.rule { color: #666; font-size: .85rem; }
 pre { background: #f6f6f6; padding: .6rem; overflow-x: auto; font-size: .85rem; }
 .legend span { display: inline-block; padding: 0 .4rem; margin-right: .4rem; border: 1px solid #999; }
 </style>
@@ -342,3 +365,6 @@ grads: a number is known, <code>x + …</code> is partial (more to come), <code>
 </body>
 </html>
 """
+
+
+Value.backward_steps = backward_steps  # the stepper stands on the engine; value.py does not import it

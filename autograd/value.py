@@ -15,33 +15,69 @@ What an op is — a forward rule and a local-derivative rule, declared with `def
 from __future__ import annotations
 
 import math
+import threading
 from numbers import Real
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
     from .op import Op
-    from .stepper import Step
 
 Number = float | int
 
 
-class _Switches:
-    """The engine's only global state: two documented switches, flipped by context managers.
+class _Switches(threading.local):
+    """The engine's only global state: two documented switches, each one per thread (as in PyTorch).
 
-    `grad_enabled` is turned off by `no_grad()`; `anomaly` is turned on by `detect_anomaly()`
-    (it is None when off, else "raise" or "warn").
+    `grad_enabled` is turned off by `no_grad()`; `anomaly` is set by `detect_anomaly()` to the
+    checker the engine calls at every node (None when off). A thread sees only its own switches:
+    every new thread starts with graphs recorded and no anomaly checks, whatever other threads do.
+
+    Reading a per-thread attribute costs several times a plain one, so the node-building path
+    reads one module number instead: `_SWITCHED`, how many threads have a switch away from its
+    default. While it is 0 (the usual case) nothing per-thread is read at all.
     """
 
-    __slots__ = ("anomaly", "grad_enabled")
+    def __init__(self) -> None:  # runs once in each thread that touches SWITCHES
+        self._grad_enabled = True
+        self._anomaly: Any = None
 
-    def __init__(self) -> None:
-        self.grad_enabled = True
-        self.anomaly: str | None = None
+    @property
+    def grad_enabled(self) -> bool:
+        return self._grad_enabled
+
+    @grad_enabled.setter
+    def grad_enabled(self, on: bool) -> None:
+        was = self._switched()
+        self._grad_enabled = bool(on)
+        self._count(was)
+
+    @property
+    def anomaly(self) -> Any:
+        """None, or the anomaly checker: an object with `forward`, `graph` and `gradients` hooks."""
+        return self._anomaly
+
+    @anomaly.setter
+    def anomaly(self, checker: Any) -> None:
+        was = self._switched()
+        self._anomaly = checker
+        self._count(was)
+
+    def _switched(self) -> bool:
+        return not self._grad_enabled or self._anomaly is not None
+
+    def _count(self, was: bool) -> None:
+        global _SWITCHED
+        now = self._switched()
+        if now != was:
+            with _SWITCH_LOCK:  # `+=` on a global is not atomic between threads
+                _SWITCHED += 1 if now else -1
 
 
 SWITCHES = _Switches()
+#: how many threads have a switch away from its default (see `_Switches`); 0 almost always
+_SWITCHED = 0
+_SWITCH_LOCK = threading.Lock()
+
 
 def _check_arity(op: Op, inputs: tuple) -> None:
     if not op.variadic and len(inputs) != len(op.args):
@@ -159,42 +195,31 @@ class Value:
 
     __hash__ = object.__hash__
 
-    def backward(self) -> None:
+    def backward(self, gradient: Any = 1.0) -> None:
         """Fill in ``.grad`` of every node behind this one with d self / d node (reverse-mode autodiff).
 
         The pass: take every node behind this one in `topological_order`, set their grads to 0
-        and this one's to 1, and let `chain_rule` walk them root-first. The leaves' earlier grads
-        are then added back: interior nodes hold this pass's gradient, leaves accumulate (see the
-        class docstring). Iterative, so graphs of millions of nodes work.
+        and this one's to `gradient` (the seed, 1 by default: d self / d self), and let
+        `chain_rule` walk them root-first. The leaves' earlier grads are then added back:
+        interior nodes hold this pass's gradient, leaves accumulate (see the class docstring).
+        ``loss.backward(2.0)`` gives twice the gradients, as ``(2 * loss).backward()`` would.
+        Iterative, so graphs of millions of nodes work.
         """
+        seed = gradient if gradient.__class__ is float else _to_float(gradient, "backward: gradient")
         order = topological_order(self)
-        before = _start_pass(order)  # interior nodes: this pass only; leaves: added back below
-        self.grad = 1.0
+        before = start_pass(order)  # interior nodes: this pass only; leaves: added back below
+        self.grad = seed
         try:
             chain_rule(self, order)
         except BaseException:  # leave every .grad as it was before this call
-            for node in order:
-                node.grad = 0.0
-            for node, g in before:
-                node.grad = g
+            undo_pass(order, before)
             raise
-        for node, g in before:
-            if not node.children:
-                node.grad = g + node.grad  # leaves accumulate across passes
+        finish_pass(before)
 
     def zero_grad(self) -> None:
         """Set ``.grad`` to 0 on this node and every node behind it."""
         for node in topological_order(self):
             node.grad = 0.0
-
-    def backward_steps(self) -> Iterator[Step]:
-        """Run the backward pass one node at a time, yielding a `Step` record per node.
-
-        Exhausting the generator leaves the same ``.grad`` values as `backward()`. See `stepper.py`.
-        """
-        from .stepper import backward_steps
-
-        return backward_steps(self)
 
 
 def _data_of(x: Any, where: str) -> float:
@@ -275,22 +300,50 @@ def _record(op: Op, out: float, children: tuple[Value, ...]) -> Value:
     node.data = out
     node.grad = 0.0
     node.label = ""
-    if SWITCHES.grad_enabled:
-        node.children = children
-        node._op = op
-    else:
-        node.children = ()
-        node._op = None
-    if SWITCHES.anomaly is not None and not math.isfinite(out):
-        from .anomaly import report_forward
-
-        report_forward(op, children, out)
+    node.children = children
+    node._op = op
+    if _SWITCHED:  # some thread is inside no_grad() or detect_anomaly(): is it this one?
+        switches = SWITCHES
+        if not switches.grad_enabled:
+            node.children = ()
+            node._op = None
+        if switches.anomaly is not None:
+            switches.anomaly.forward(op, children, out, node)
     return node
 
 
 def describe(node: Value) -> str:
     """A short name for a node in messages: its label if it has one, else its value."""
-    return f"{node.label!r} (= {node.data:g})" if node.label else f"{node.data:g}"
+    return f"{shorten(node.label)!r} (= {node.data:g})" if node.label else f"{node.data:g}"
+
+
+def shorten(text: str, limit: int = 40) -> str:
+    """`text` cut to about `limit` characters for a message (a 10 MB label must not make a 10 MB error)."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit - 12]}…[{len(text):,} chars]"
+
+
+def path_from_root(root: Value, target: Value, ends: int = 3) -> str:
+    """One path from `root` down to `target` for messages: labels, or op names, joined by arrows.
+
+    A long path is shortened to its first and last `ends` nodes and a count of those left out,
+    so that an error deep in a chain of 10⁵ ops is a few lines, not 400 KB.
+    """
+    parent: dict[int, Value | None] = {id(root): None}
+    for node in reversed(topological_order(root)):
+        for child in node.children:
+            parent.setdefault(id(child), node)
+    steps: list[str] = []
+    node: Value | None = target
+    while node is not None:
+        steps.append(shorten(node.label) if node.label else
+                     shorten(node._op.name) if node._op is not None else f"{node.data:g}")
+        node = parent.get(id(node))
+    steps.reverse()
+    if len(steps) > 2 * ends + 1:
+        steps[ends:-ends] = [f"… {len(steps) - 2 * ends:,} more nodes …"]
+    return " → ".join(steps)
 
 
 def _domain_message(op: Op, children: tuple[Value, ...], err: Exception) -> str:
@@ -388,7 +441,9 @@ def chain_rule(root: Value, order: list[Value], create_graph: bool = False) -> N
     and gradients are `Value`s built from ops, so they can be differentiated again.
     """
     node = root
-    anomaly = SWITCHES.anomaly
+    anomaly = SWITCHES.anomaly if _SWITCHED else None
+    if anomaly is not None:  # detect_anomaly(): is the graph still what its forward pass made?
+        anomaly.graph(root, order)
     try:
         for node in reversed(order):
             children = node.children
@@ -420,11 +475,7 @@ def chain_rule(root: Value, order: list[Value], create_graph: bool = False) -> N
                 for child, d in zip(children, ds):
                     child.grad += g * d
             if anomaly is not None:
-                from .anomaly import check_gradients
-
-                grads = {child: child.grad for child in children}
-                grads[node] = g
-                check_gradients(root, node, children, grads)
+                anomaly.gradients(root, node)
     except (ValueError, ZeroDivisionError, OverflowError, TypeError) as err:
         # Only reached when something is wrong, so the extra work of a good message costs nothing.
         if isinstance(err, ValueError) and "values to unpack" in str(err):
@@ -432,7 +483,7 @@ def chain_rule(root: Value, order: list[Value], create_graph: bool = False) -> N
         raise _backward_error(root, node, err) from (err if isinstance(err, TypeError) else None)
 
 
-def _start_pass(order: list[Value]) -> list[tuple[Value, float]]:
+def start_pass(order: list[Value]) -> list[tuple[Value, float]]:
     """Set every ``.grad`` in `order` to 0 for a new pass; return the (node, grad) pairs that were not.
 
     In a training step nothing is returned (a fresh graph, parameters zeroed by the optimizer), so
@@ -444,6 +495,21 @@ def _start_pass(order: list[Value]) -> list[tuple[Value, float]]:
             before.append((node, node.grad))
             node.grad = 0.0
     return before
+
+
+def finish_pass(before: list[tuple[Value, float]]) -> None:
+    """End a pass begun by `start_pass`: leaves add their earlier grads to this pass's (they accumulate)."""
+    for node, g in before:
+        if not node.children:
+            node.grad = g + node.grad
+
+
+def undo_pass(order: list[Value], before: list[tuple[Value, float]]) -> None:
+    """Undo a failed pass begun by `start_pass`: every ``.grad`` as it was before."""
+    for node in order:
+        node.grad = 0.0
+    for node, g in before:
+        node.grad = g
 
 
 class _NoGradientYet:
@@ -488,8 +554,6 @@ def backpropagate(root: Value, seed: Any = 1.0, create_graph: bool = False) -> d
 def _backward_error(root: Value, node: Value, err: Exception) -> Exception:
     """The exception to raise when `node`'s local derivative fails: the op, its inputs, the formula
     that failed, and the path from the root down to the node."""
-    from .anomaly import path_from_root
-
     op, children = node._op, node.children
     names = op.arg_names(len(children))
     given = ", ".join(f"{n} = {describe(c)}" for n, c in zip(names, children))

@@ -49,6 +49,15 @@ class GraphvizNotFound(RuntimeError):
     """Graphviz's `dot` program is not installed (or not on PATH), so no picture can be drawn."""
 
 
+def number_text(x: float, spec: str = ".4g") -> str:
+    """`x` formatted with `spec`, never as a negative zero: ``-0.0`` (from w·0 with w < 0) and a
+    tiny negative rounded to ``-0.0000`` are both shown without the sign, which only distracts."""
+    text = format(x + 0.0, spec)  # + 0.0 turns -0.0 into 0.0
+    if text.startswith("-") and not any(ch in "123456789" for ch in text.split("e")[0]):
+        text = text[1:]
+    return text
+
+
 def parameter_group(node: Value) -> str | None:
     """The default clustering of leaves: ``L0.N1.w0`` → ``L0.N1``; labels without a dot → None."""
     label = node.label
@@ -90,7 +99,7 @@ def draw_dot(
     *,
     rankdir: str = "LR",
     show_grad: bool = True,
-    number_format: str = ".4f",
+    number_format: str = ".4g",
     highlight: Iterable[Value] | Mapping[Value, str] = (),
     cluster: bool | Callable[[Value], str | None] = True,
     max_nodes: int = 500,
@@ -98,13 +107,18 @@ def draw_dot(
     grad_text: Mapping[Value, str] | None = None,
     svg_id: str | None = None,
     classes: Mapping[Value, str] | None = None,
+    edges: Iterable[tuple[Value, Value]] | None = None,
+    size: str | None = None,
 ) -> graphviz.Digraph:
     """The graph behind `root` as a `graphviz.Digraph`: a table per value, an oval per op.
 
     - `rankdir`: "LR" (inputs on the left, default), "TB", "RL" or "BT".
     - `show_grad`: show each value's ``.grad`` next to its ``.data``.
-    - `number_format`: a format spec for data and grad, e.g. ".4f" (default) or ".3g".
-    - `highlight`: nodes to fill with colour — a set of values, or ``{value: "#colour"}``.
+    - `number_format`: a format spec for data and grad: ".4g" (default: 4 significant digits, so a
+      small gradient stays visible) or ".4f" (fixed decimals). ``-0`` is always shown as ``0``.
+    - `highlight`: nodes to fill with colour — a set of values, or ``{value: "#colour"}``. Edges
+      between two highlighted values are drawn bold, unless `edges` says which to draw bold:
+      ``(input, node)`` pairs (the stepper passes the edges its chain-rule step uses).
     - `cluster`: True groups parameters labelled ``L0.N1.w0`` into boxes per neuron inside boxes
       per layer (see the module docstring for which op nodes join them); False for none; or a
       function giving a leaf's group name (dots nest: ``"L0.N1"`` is inside ``"L0"``).
@@ -112,6 +126,7 @@ def draw_dot(
     - `names`: text to show as a value's name instead of its label; `grad_text`: text to show in
       place of the grad (the stepper uses both); `svg_id`: a prefix for the ids in SVG output;
       `classes`: a CSS class per value for its ``<g class="node …">`` in SVG output.
+    - `size`: Graphviz's size limit in inches, e.g. "13,40": a larger drawing is scaled down to fit.
     """
     if rankdir not in ("LR", "RL", "TB", "BT"):
         raise ValueError(f"draw_dot: rankdir={rankdir!r}; choose 'LR', 'RL', 'TB' or 'BT'")
@@ -134,6 +149,8 @@ def draw_dot(
             f"draw_dot(root, max_nodes={count}), or draw a sub-graph: pass an inner node instead "
             f"of the root (one neuron's output, one sample's loss instead of the batch's).")
     colours = _colours(highlight)
+    hot = None if edges is None else set(edges)
+    heads = set() if hot is None else {node for _, node in hot}
     ids = {node: f"v{i}" for i, node in enumerate(order)}
     if not (isinstance(cluster, bool) or cluster is None or callable(cluster)):
         raise TypeError(f"draw_dot: cluster must be True, False or a function of a leaf giving its "
@@ -144,6 +161,8 @@ def draw_dot(
     prefix = f"{svg_id}-" if svg_id else ""
     dot = graphviz.Digraph(name=svg_id or "glassgrad", format="svg")
     dot.attr(rankdir=rankdir, fontname="Helvetica", bgcolor="white")
+    if size:
+        dot.attr(size=size)
     if svg_id:
         dot.attr(id=svg_id)
     dot.attr("node", fontname="Helvetica", fontsize="11")
@@ -154,10 +173,9 @@ def draw_dot(
         nid = ids[node]
         fill = colours.get(node)
         name = names[node] if names is not None and node in names else node.label
-        # "+ 0.0" turns -0.0 (from w·0 with w < 0) into 0.0: a sign on zero only distracts here.
         grad = (grad_text.get(node, "?") if grad_text is not None
-                else format(node.grad + 0.0, number_format))
-        data = format(node.data + 0.0, number_format)
+                else number_text(node.grad, number_format))
+        data = number_text(node.data, number_format)
         label = _value_label(name, data, grad if show_grad else None, fill)
         attrs = {"label": label, "shape": "plain", "id": prefix + nid}
         css = (classes or {}).get(node) or ("highlight" if fill else "")
@@ -169,22 +187,20 @@ def draw_dot(
             op = node.op_info
             op_attrs = {"label": op.symbol, "shape": "ellipse", "id": f"{prefix}{nid}-op",
                         "margin": "0.04,0.02", "height": "0.3"}
-            if fill:
+            if fill and (hot is None or node in heads):  # only an op that passes gradients on
                 op_attrs.update(style="filled", fillcolor=fill, penwidth="2")
             bucket.append((nid + "op", op_attrs))
 
     _emit_clusters(dot, statements, prefix)
     for nid, attrs in statements.get(None, []):
         dot.node(nid, **attrs)
-    hot = {"color": "#d9480f", "penwidth": "2"}
+    bold = {"color": "#d9480f", "penwidth": "2"}
     for node in order:
         if not node.children:
             continue
         for child in node.children:
-            # An edge between two highlighted values is drawn bold: in the stepper, the edges
-            # along which the current node passes its gradient on.
-            extra = hot if node in colours and child in colours else {}
-            dot.edge(ids[child], ids[node] + "op", **extra)
+            used = (child, node) in hot if hot is not None else node in colours and child in colours
+            dot.edge(ids[child], ids[node] + "op", **(bold if used else {}))
         dot.edge(ids[node] + "op", ids[node])
     return dot
 
@@ -239,6 +255,7 @@ def draw_step(root: Value, step: Step, grad_text: Mapping[Value, str], names: Ma
               *, svg_id: str | None = None, rankdir: str = "BT") -> graphviz.Digraph:
     """One frame of the stepper: `step`'s node highlighted, its inputs lit, grads from `grad_text`.
 
+    Bold are exactly the edges the step's chain rule uses: from each input to the node's op.
     In SVG the current node is ``<g class="node current">`` and its inputs ``class="node updated"``.
     Bottom to top by default: the root on top, so the pass reads downwards, step after step.
     """
@@ -247,7 +264,8 @@ def draw_step(root: Value, step: Step, grad_text: Mapping[Value, str], names: Ma
     classes = dict.fromkeys(colours, "updated")
     classes[step.node] = "current"
     return draw_dot(root, highlight=colours, names=names, grad_text=grad_text, number_format=".4g",
-                    svg_id=svg_id, classes=classes, max_nodes=10_000, rankdir=rankdir)
+                    svg_id=svg_id, classes=classes, max_nodes=10_000, rankdir=rankdir,
+                    edges=[(c.child, step.node) for c in step.children])
 
 
 def run_dot(source: str, fmt: str, *, timeout: float = 120.0) -> bytes:

@@ -2,13 +2,18 @@
 
     python -m demos.gradcheck_exercise --new my_derivatives.py   # write the template to fill in
     python -m demos.gradcheck_exercise my_derivatives.py         # check your answers
+    python -m demos.gradcheck_exercise my_derivatives.py --hint 3   # hints up to the formula
 
 The ops are softplus, swish, gelu (tanh form), x ** y, the log-sum-exp of two, atan and erf. For
-each one the checker makes an `Op` — the record `defop` makes — from its own forward rule and your
-local rule, without registering it (your attempts never become part of the engine), and checks it
-with `check_op` at dozens of points: your derivatives against finite differences of the forward
-rule, then your rule differentiated by the engine (second derivatives) against finite
-differences of your rule. It prints a verdict per op with the worst input and a hint.
+each one the checker makes an `Op` from its own forward rule and your local rule, without
+registering it, and checks it at dozens of points: your derivatives against finite differences of
+the forward rule, then your rule differentiated by the engine (second derivatives) against finite
+differences of your rule (demos/course/derivatives.py does the checking; course part 2 uses the
+same checker). It prints a verdict per op with the worst input, in your variable names, and a hint.
+
+Hints grow: the first failure of an op names the rule to use; a second failure of the same op (or
+``--hint 2``) says how it applies; only ``--hint 3`` shows the formula. Failures are counted in
+`.glassgrad-hints.json` beside your file.
 
 Exit status: 0 when every op is right, 1 while any is wrong or unfinished, 2 for a usage error.
 """
@@ -16,22 +21,22 @@ Exit status: 0 when every op is right, 1 while any is wrong or unfinished, 2 for
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
+import json
 import math
 import sys
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any, TextIO
 
-from autograd import Op
-from autograd.gradcheck import Row, check_op
 from autograd.ops import SIGMOID, SOFTPLUS
+from demos.course.derivatives import Exercise, Verdict, check_exercise, grid
 
 TEMPLATE = Path(__file__).with_name("exercise_template.py")
 DEFAULT_FILE = "my_derivatives.py"
-
+HINTS_FILE = ".glassgrad-hints.json"
 
 # The engine's own overflow-free forward rules, used as the exercise's forward rules.
 _sigma = SIGMOID.forward
@@ -46,124 +51,43 @@ def _logaddexp(x: float, y: float) -> float:
     return max(x, y) + math.log1p(math.exp(-abs(x - y)))
 
 
-def _grid(lo: float, hi: float, n: int) -> list[float]:
-    return [lo + (hi - lo) * k / (n - 1) for k in range(n)]
-
-
-@dataclass(frozen=True)
-class Exercise:
-    """One op to differentiate: its forward rule (the checker's own), where to check it, a hint."""
-
-    name: str
-    args: tuple[str, ...]
-    forward: Callable[..., float]
-    points: tuple[tuple[float, ...], ...]
-    hint: str
-
-
-_LINE = tuple((x,) for x in _grid(-4.0, 4.0, 33))  # steps of 0.25 from -4 to 4
+_LINE = tuple((x,) for x in grid(-4.0, 4.0, 33))  # steps of 0.25 from -4 to 4
 _PAIRS = tuple((x, y) for x in (-3.0, -1.0, -0.2, 0.0, 0.5, 2.0, 4.0)
                for y in (-3.0, -1.0, -0.2, 0.0, 0.5, 2.0, 4.0))
 _POWERS = tuple((x, y) for x in (0.25, 0.5, 0.9, 1.0, 1.7, 2.5, 4.0)
                 for y in (-2.0, -0.5, 0.0, 0.5, 1.0, 2.0, 3.5))
 
+# Hints: (the rule to use, how it applies here, the formula).
 EXERCISES = (
-    Exercise("softplus", ("x",), _softplus, _LINE,
-             "d/dx log(u) = u′/u, here with u = 1 + eˣ: eˣ/(1 + eˣ), which is σ(x)."),
-    Exercise("swish", ("x",), lambda x: x * _sigma(x), _LINE,
-             "a product: (x·σ(x))′ = σ(x) + x·σ′(x), and σ′ = σ·(1 − σ)."),
-    Exercise("gelu", ("x",), _gelu, _LINE,
-             "the product rule on ½·x·(1 + tanh u), then the chain rule through tanh: "
-             "tanh′(u) = 1 − tanh²(u), and u′ = √(2/π)·(1 + 3·0.044715·x²)."),
-    Exercise("power", ("x", "y"), math.pow, _POWERS,
-             "in x the exponent is a constant: y·x^(y−1). In y the base is: x^y = e^(y·ln x), "
-             "so ∂/∂y = x^y·ln x, that is out·log(x)."),
-    Exercise("logaddexp", ("x", "y"), _logaddexp, _PAIRS,
-             "d/dx log(u) = u′/u with u = eˣ + eʸ: eˣ/(eˣ + eʸ) = e^(x − out), a softmax weight "
-             "(exp(x - out) also stays finite where eˣ would overflow)."),
-    Exercise("atan", ("x",), math.atan, _LINE,
-             "differentiate tan(out) = x: (1 + tan²(out))·out′ = 1, so out′ = 1/(1 + x²)."),
-    Exercise("erf", ("x",), math.erf, _LINE,
-             "the derivative of ∫₀ˣ g(t) dt is g(x) (the fundamental theorem of calculus): "
-             "(2/√π)·e^(−x²)."),
+    Exercise("softplus", ("x",), _softplus, _LINE, (
+        "the chain rule through log: d/dx log(u) = u′/u.",
+        "here u = 1 + eˣ, so u′ = eˣ; the quotient simplifies to a function you already have.",
+        "eˣ/(1 + eˣ), which is σ(x): return (sigmoid(x),).")),
+    Exercise("swish", ("x",), lambda x: x * _sigma(x), _LINE, (
+        "the product rule: (f·g)′ = f′·g + f·g′.",
+        "f = x and g = σ(x), whose derivative is σ′ = σ·(1 − σ).",
+        "σ(x) + x·σ(x)·(1 − σ(x)), or σ + out·(1 − σ).")),
+    Exercise("gelu", ("x",), _gelu, _LINE, (
+        "the product rule on ½·x·(1 + tanh u), then the chain rule through tanh.",
+        "tanh′(u) = 1 − tanh²(u), and u′ = √(2/π)·(1 + 3·0.044715·x²).",
+        "½(1 + tanh u) + ½·x·(1 − tanh²u)·√(2/π)·(1 + 3·0.044715·x²).")),
+    Exercise("power", ("x", "y"), math.pow, _POWERS, (
+        "two partial derivatives: in x the exponent is a constant; in y the base is.",
+        "in x it is the power rule; in y write x^y = e^(y·ln x) and use the chain rule through exp.",
+        "∂/∂x = y·x^(y−1);  ∂/∂y = x^y·ln x = out·log(x).")),
+    Exercise("logaddexp", ("x", "y"), _logaddexp, _PAIRS, (
+        "the chain rule through log: d/dx log(u) = u′/u, once per input.",
+        "u = eˣ + eʸ, so ∂u/∂x = eˣ; and eᵒᵘᵗ = u, which lets you write the quotient with out.",
+        "∂/∂x = eˣ/(eˣ + eʸ) = exp(x − out);  ∂/∂y = exp(y − out) (finite where eˣ overflows).")),
+    Exercise("atan", ("x",), math.atan, _LINE, (
+        "differentiate the inverse: tan(out) = x, both sides in x.",
+        "tan′ = 1 + tan², so (1 + tan²(out))·out′ = 1, and tan(out) is x.",
+        "1/(1 + x²).")),
+    Exercise("erf", ("x",), math.erf, _LINE, (
+        "the fundamental theorem of calculus: d/dx ∫₀ˣ g(t) dt = g(x).",
+        "g is the integrand with its constant in front: (2/√π)·e^(−t²), read at t = x.",
+        "(2/√π)·e^(−x²): return (2 / math.sqrt(math.pi) * exp(-x * x),).")),
 )
-
-_SECOND_ORDER_HINT = ("your rule gives the right numbers, but the engine cannot differentiate it "
-                      "further: it leaves the graph. Write it with exp, log, tanh, sigmoid, cos "
-                      "(imported in the template) and arithmetic instead of math.*, and don't "
-                      "call float() on the inputs.")
-_SHAPE_HINT = "return a tuple with one derivative per input: (d,) for one input — mind the comma."
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """What the checker concluded about one op: "ok", "WRONG", "TODO" or "ERROR", and why."""
-
-    name: str
-    status: str
-    checked: int  # points checked
-    failed: int  # points where it was wrong
-    detail: str  # the worst input and the numbers, or the error
-    hint: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return self.status == "ok"
-
-
-def _where(ex: Exercise, point: Sequence[float]) -> str:
-    return ", ".join(f"{a} = {v:g}" for a, v in zip(ex.args, point))
-
-
-def _row_text(row: Row) -> str:
-    return f"{row.name}: yours {row.analytic:.6g}, finite differences {row.numeric:.6g}"
-
-
-def check_exercise(ex: Exercise, local: Callable[..., tuple] | None) -> Verdict:
-    """Check one answer at every point of the exercise (first, then second derivatives)."""
-    if local is None:
-        return Verdict(ex.name, "ERROR", 0, 0, f"the file has no function {ex.name}"
-                       f"({', '.join(ex.args)}, out)", "keep the function names of the template.")
-    op = Op(ex.name, ex.forward, local, args=ex.args)
-    first_order_error = 0.0
-    for order in (1, 2):
-        # second derivatives are checked at every third point: they are the rarer mistake
-        points = ex.points if order == 1 else ex.points[::3]
-        worst: tuple[float, str] | None = None
-        failed = 0
-        largest = 0.0
-        for point in points:
-            try:
-                result = check_op(op, point, order=order)
-            except NotImplementedError:
-                # no hint yet: the exercise is to try first
-                return Verdict(ex.name, "TODO", 0, 0, f"{ex.name}() still raises NotImplementedError")
-            except Exception as err:  # the learner's code: any error is reported, not raised
-                text = f"{type(err).__name__}: {err}"
-                hint = _SHAPE_HINT if "tuple with one derivative" in text else (
-                    _SECOND_ORDER_HINT if order == 2 else ex.hint)
-                where = "differentiating your rule" if order == 2 else "your rule"
-                return Verdict(ex.name, "ERROR", len(points), 1,
-                               f"at {_where(ex, point)}, {where} raised {text}", hint)
-            bad = result.failures
-            largest = max([largest, *(r.abs_err for r in result.rows if math.isfinite(r.abs_err))])
-            if bad:
-                failed += 1
-                row = max(bad, key=lambda r: r.abs_err if math.isfinite(r.abs_err) else math.inf)
-                size = row.abs_err if math.isfinite(row.abs_err) else math.inf
-                if worst is None or size > worst[0]:
-                    worst = (size, f"worst at {_where(ex, point)}: {_row_text(row)}"
-                                   + (f" ({row.note})" if row.note else ""))
-        if order == 1:
-            first_order_error = largest
-        if worst is not None:
-            hint = _SECOND_ORDER_HINT if order == 2 else ex.hint
-            what = "second derivatives" if order == 2 else "wrong"
-            return Verdict(ex.name, "WRONG", len(points), failed,
-                           f"{what} at {failed} of {len(points)} points; {worst[1]}", hint)
-    return Verdict(ex.name, "ok", len(ex.points), 0,
-                   f"right at all {len(ex.points)} points (largest error {first_order_error:.1e}), "
-                   f"second derivatives too")
 
 
 def check_answers(answers: Any) -> list[Verdict]:
@@ -181,18 +105,45 @@ def load_answers(path: Path) -> ModuleType:
     return module
 
 
-def report(verdicts: Sequence[Verdict], source: str, stream: TextIO) -> None:
+def hint_levels(verdicts: Sequence[Verdict], state: dict[str, int], asked: int | None) -> dict[str, int]:
+    """The hint level per op: `asked` if given, else 1 on a first failure and 2 on later ones.
+
+    `state` counts earlier failures per op and is updated (an op that passes starts over).
+    """
+    levels = {}
+    for v in verdicts:
+        if v.ok or v.status == "TODO":
+            state.pop(v.name, None)
+            continue
+        state[v.name] = state.get(v.name, 0) + 1
+        levels[v.name] = asked if asked is not None else min(2, state[v.name])
+    return levels
+
+
+def report(verdicts: Sequence[Verdict], source: str, stream: TextIO,
+           levels: dict[str, int] | None = None) -> None:
+    levels = levels or {}
     stream.write(f"Gradient-checking exercise: {source}\n")
     width = max(len(v.name) for v in verdicts)
     for v in verdicts:
         stream.write(f"  {v.name:<{width}}  {v.status:<5}  {v.detail}\n")
-        if not v.ok and v.hint:
-            stream.write(f"  {'':<{width}}         hint: {v.hint}\n")
+        for k, line in enumerate(v.hint_lines(levels.get(v.name, 1)), 1):
+            label = "hint" if v.fixed_hint else f"hint {k}"
+            stream.write(f"  {'':<{width}}         {label}: {line}\n")
     right = sum(v.ok for v in verdicts)
     if right == len(verdicts):
         stream.write(f"All {right} right. Every derivative agrees with finite differences.\n")
     else:
-        stream.write(f"{right} of {len(verdicts)} right. Fix the others and run again.\n")
+        more = "" if any(lv >= 3 for lv in levels.values()) else " (--hint 3 shows the formulas)"
+        stream.write(f"{right} of {len(verdicts)} right. Fix the others and run again{more}.\n")
+
+
+def _load_state(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def main(argv: Sequence[str] | None = None, stream: TextIO | None = None) -> int:
@@ -203,6 +154,8 @@ def main(argv: Sequence[str] | None = None, stream: TextIO | None = None) -> int
     parser.add_argument("file", nargs="?", default=DEFAULT_FILE,
                         help=f"your answers (default: {DEFAULT_FILE})")
     parser.add_argument("--new", metavar="FILE", help="write the template with TODOs to FILE")
+    parser.add_argument("--hint", type=int, choices=(1, 2, 3), metavar="K",
+                        help="hint level: 1 the rule to use, 2 how it applies, 3 the formula")
     args = parser.parse_args(argv)
     if args.new:
         target = Path(args.new)
@@ -225,7 +178,13 @@ def main(argv: Sequence[str] | None = None, stream: TextIO | None = None) -> int
         print(f"error: {path} does not run: {type(err).__name__}: {err}", file=sys.stderr)
         return 1
     verdicts = check_answers(answers)
-    report(verdicts, str(path), stream)
+    state_path = path.resolve().parent / HINTS_FILE
+    state = _load_state(state_path)
+    mine = state.setdefault(path.name, {})
+    levels = hint_levels(verdicts, mine if isinstance(mine, dict) else {}, args.hint)
+    with contextlib.suppress(OSError):  # a read-only folder: hints simply do not grow
+        state_path.write_text(json.dumps(state, indent=1), encoding="utf-8")
+    report(verdicts, str(path), stream, levels)
     return 0 if all(v.ok for v in verdicts) else 1
 
 

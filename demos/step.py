@@ -19,10 +19,10 @@ from autograd import Value, topological_order
 from autograd.parse import FUNCTIONS, ParseError, parse_expression
 from autograd.stepper import (
     Step,
-    argument_names,
     backward_steps,
     format_number,
     node_names,
+    reading_order,
     write_stepper_html,
 )
 from autograd.viz import GraphvizNotFound
@@ -44,14 +44,14 @@ def binding(text: str) -> tuple[str, float]:
 
 
 def forward_listing(root: Value) -> list[str]:
-    """The forward pass as text: every value, leaves first, the way the graph computed it."""
-    order = topological_order(root)
+    """The forward pass as text: every value in the order the expression reads, each after its inputs."""
+    order = reading_order(root)
     names = node_names(order)
     width = max(len(names[n]) for n in order)
     lines = []
     for node in order:
-        how = "" if not node.children else f"   ({node.op_info.expr} with " + ", ".join(
-            f"{arg} = {names[c]}" for arg, c in zip(argument_names(node), node.children)) + ")"
+        how = "" if not node.children else (f"   ({node.op_info.symbol} from "
+                                            f"{', '.join(names[c] for c in node.children)})")
         lines.append(f"  {names[node]:<{width}} = {format_number(node.data)}{how}")
     return lines
 
@@ -116,7 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
     print(f"expression: {' '.join(args.expression.split())}")
-    print("forward pass (every value, leaves first):")
+    print("forward pass (every value, in reading order):")
     print("\n".join(forward_listing(root)))
     total = sum(1 for n in order if n.children)
     interactive = not args.all and sys.stdin.isatty()

@@ -5,13 +5,13 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Sequence
-from numbers import Real
+from numbers import Integral, Real
 from operator import mul
 from typing import Any
 
 from autograd import Value, apply
 from autograd.ops import SUM
-from autograd.value import _leaf, _to_float
+from autograd.value import _leaf, _to_float, shorten
 
 #: what a neuron may apply to its pre-activation: each but "linear" is the `Value` method of that name
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
@@ -20,7 +20,9 @@ INITS = ("uniform", "normal", "xavier")
 
 def _check_choice(what: str, value: str, choices: Sequence[str]) -> str:
     if value not in choices:
-        raise ValueError(f"{what}={value!r} is not known; choose one of {', '.join(map(repr, choices))}")
+        shown = shorten(value) if isinstance(value, str) else value
+        raise ValueError(f"{what}={shown!r:.60} is not known; choose one of "
+                         f"{', '.join(map(repr, choices))}")
     return value
 
 
@@ -54,16 +56,17 @@ class Module:
         if len(set(labels)) != len(labels):  # a state dict keyed by label would lose parameters
             twice = sorted({k for k in labels if labels.count(k) > 1})
             raise ValueError(f"load_state_dict: this model has several parameters labelled "
-                             f"{twice[:5]}; give every parameter a unique label first")
+                             f"{[shorten(k) for k in twice[:5]]}; give every parameter a unique "
+                             f"label first")
         known = set(labels)
         missing = [k for k in labels if k not in state]
         extra = [k for k in state if k not in known]
         if missing or extra:
             parts = []
-            if missing:
-                parts.append(f"missing key(s) {missing[:5]}{' …' if len(missing) > 5 else ''}")
-            if extra:
-                parts.append(f"unexpected key(s) {extra[:5]}{' …' if len(extra) > 5 else ''}")
+            for what, keys in (("missing", missing), ("unexpected", extra)):
+                if keys:  # a key read from a file may be megabytes long: shorten each
+                    shown = [shorten(k) if isinstance(k, str) else k for k in keys[:5]]
+                    parts.append(f"{what} key(s) {shown}{' …' if len(keys) > 5 else ''}")
             raise ValueError(f"load_state_dict: {'; '.join(parts)}. The saved model does not "
                              f"match this architecture ({self!r}).")
         values = []
@@ -177,6 +180,11 @@ class MLP(Module):
             raise ValueError("MLP: nouts must list at least one layer size, e.g. [4, 1]")
         _check_choice("activation", activation, ACTIVATIONS)
         _check_choice("output_activation", output_activation, ACTIVATIONS)
+        if seed is not None:  # the seed is saved with the model: a whole number, as nn.load expects
+            if not isinstance(seed, Integral) or isinstance(seed, bool):
+                raise TypeError(f"MLP: seed must be a whole number or None, got "
+                                f"{type(seed).__name__} {seed!r:.40}")
+            seed = int(seed)  # a NumPy integer becomes a plain int, which JSON can hold
         self.config = {"nin": nin, "nouts": list(nouts), "activation": activation,
                        "output_activation": output_activation, "bias": bias, "init": init,
                        "init_scale": init_scale, "seed": seed}

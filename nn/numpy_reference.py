@@ -16,6 +16,14 @@ relu [Z > 0], linear 1. Losses, over the N numbers of the output matrix:
     "bce"       −(1/N) Σ Y log A + (1 − Y) log(1 − A)
                 with a sigmoid output: δ_L = (A − Y)/N, the famous cancellation; the loss value is
                 computed from the logits Z as softplus(Z) − Y·Z, the same number without log(0).
+    "cross_entropy"  softmax + cross-entropy over K classes, mean over the N samples (rows); the
+                output layer is linear (its outputs Z_L are the logits) and Y is one-hot (or any
+                rows of probabilities; class indices are turned into one-hot rows):
+                    logsumexp(z) = m + log Σₖ exp(zₖ − m),  m = maxₖ zₖ  (no overflow)
+                    P = softmax(Z_L) = exp(Z_L − logsumexp(Z_L))                      row by row
+                    loss = (1/N) Σₙ [logsumexp(Z_L,n) − Σₖ Yₙₖ Z_L,nk] = −(1/N) Σ Y ⊙ log P
+                    ∂loss/∂Z_L = (P − Y)/N  — so δ_L = (P − Y)/N, the same cancellation as bce:
+                the softmax's Jacobian diag(p) − ppᵀ times −y/p gives p·Σy − y = p − y.
 
 Weights are stored as in the tutorials: ``W[l]`` has shape (inputs, outputs), so neuron j of layer l
 in an `nn.MLP` owns column j. `from_mlp` and `to_mlp` copy weights between the two.
@@ -31,7 +39,7 @@ import numpy as np
 from .module import MLP
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
-LOSSES = ("mse", "half_sse", "bce")
+LOSSES = ("mse", "half_sse", "bce", "cross_entropy")
 
 
 def activate(name: str, z: np.ndarray) -> np.ndarray:
@@ -93,6 +101,9 @@ class NumpyMLP:
                 raise ValueError(f"NumpyMLP: layer {l} bias has shape {b.shape}, expected ({w.shape[1]},)")
         if loss not in LOSSES:
             raise ValueError(f"NumpyMLP: loss {loss!r} is not known; choose one of {LOSSES}")
+        if loss == "cross_entropy" and self.activations[-1] != "linear":
+            raise ValueError("NumpyMLP: cross_entropy scores the logits, so the output layer must "
+                             f"be linear, not {self.activations[-1]!r}")
         self.loss_name = loss
 
     # --- weights to and from nn.MLP -------------------------------------------------------------
@@ -143,9 +154,16 @@ class NumpyMLP:
     def loss(self, X: np.ndarray, Y: np.ndarray, eps: float = 1e-12) -> float:
         """The loss on a batch (see the module docstring); Y holds one target per output number."""
         Z, A = self.forward(X)
-        return self._loss_value(Z[-1], A[-1], _targets(Y, A[-1]), eps)
+        return self._loss_value(Z[-1], A[-1], self._targets(Y, A[-1]), eps)
+
+    def _targets(self, Y: np.ndarray, a: np.ndarray) -> np.ndarray:
+        if self.loss_name == "cross_entropy":
+            return _class_targets(Y, a)
+        return _targets(Y, a)
 
     def _loss_value(self, z: np.ndarray, a: np.ndarray, y: np.ndarray, eps: float) -> float:
+        if self.loss_name == "cross_entropy":
+            return float(np.mean(logsumexp(z) - np.sum(y * z, axis=1)))
         if self.loss_name == "mse":
             return float(np.mean((a - y) ** 2))
         if self.loss_name == "half_sse":
@@ -158,9 +176,11 @@ class NumpyMLP:
     def backward(self, X: np.ndarray, Y: np.ndarray, eps: float = 1e-12) -> tuple[float, Gradients]:
         """The loss and its gradients by the delta equations (see the module docstring)."""
         Z, A = self.forward(X)
-        a, y = A[-1], _targets(Y, A[-1])
+        a, y = A[-1], self._targets(Y, A[-1])
         n = a.size
-        if self.loss_name == "bce" and self.activations[-1] == "sigmoid":
+        if self.loss_name == "cross_entropy":
+            delta = (softmax(Z[-1]) - y) / len(a)  # (P − Y)/N: softmax and log cancel as in bce
+        elif self.loss_name == "bce" and self.activations[-1] == "sigmoid":
             delta = (a - y) / n  # ∂loss/∂A ⊙ σ′(Z) simplifies to this
         else:
             if self.loss_name == "mse":
@@ -192,6 +212,33 @@ class NumpyMLP:
     def train(self, X: np.ndarray, Y: np.ndarray, lr: float, steps: int) -> list[float]:
         """`steps` full-batch steps; the loss before each one."""
         return [self.step(X, Y, lr) for _ in range(steps)]
+
+
+def logsumexp(z: np.ndarray) -> np.ndarray:
+    """log Σₖ exp(zₖ) of every row, shifted by the row's max so that exp never overflows."""
+    m = np.max(z, axis=1, keepdims=True)
+    return (m + np.log(np.sum(np.exp(z - m), axis=1, keepdims=True)))[:, 0]
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    """Each row's softmax, exp(z − logsumexp(z)): positive and summing to 1."""
+    return np.exp(z - logsumexp(z)[:, None])
+
+
+def _class_targets(Y: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """Cross-entropy targets as rows of probabilities: a one-hot matrix, or class indices made one."""
+    y = np.asarray(Y)
+    n, k = a.shape
+    if y.shape == (n,) or (y.shape == (n, 1) and k > 1):
+        idx = y.reshape(-1)
+        if not np.all((idx == np.round(idx)) & (idx >= 0) & (idx < k)):
+            raise ValueError(f"targets: class indices must be whole numbers from 0 to {k - 1}")
+        return np.eye(k)[idx.astype(int)]
+    y = np.asarray(y, dtype=np.float64)
+    if y.shape != (n, k) or not np.allclose(y.sum(axis=1), 1.0):
+        raise ValueError(f"targets: cross_entropy wants {n} class indices or an ({n}, {k}) matrix "
+                         f"whose rows sum to 1, got shape {y.shape}")
+    return y
 
 
 def _targets(Y: np.ndarray, a: np.ndarray) -> np.ndarray:

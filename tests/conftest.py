@@ -1,4 +1,5 @@
-"""Hypothesis profiles: `ci` is deterministic and thorough; `dev` is quick for the edit-test loop."""
+"""Hypothesis profiles: `ci` is deterministic and thorough; `dev` is quick for the edit-test loop;
+`mutate` is deterministic and quick, for `make mutate`."""
 
 import os
 import shutil
@@ -11,6 +12,10 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile("dev", max_examples=60, deadline=None)
+# `make mutate` runs the tests once per mutant: fewer examples, the same ones every run (a mutant's
+# verdict must not depend on luck), and no example database carried from one mutant to the next.
+settings.register_profile("mutate", max_examples=40, derandomize=True, deadline=None, database=None,
+                          suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
 

@@ -221,25 +221,31 @@ weight_values = st.floats(-2.0, 2.0, allow_nan=False, allow_infinity=False)
 
 
 @st.composite
-def mlp_cases(draw: Any, losses: Sequence[str] = ("mse", "half_sse", "bce"),
+def mlp_cases(draw: Any, losses: Sequence[str] = ("mse", "half_sse", "bce", "cross_entropy"),
               max_layers: int = 3, max_width: int = 4, max_batch: int = 4) -> MLPCase:
     """Any layer sizes and activations, with or without bias; weights, a batch and its targets.
 
-    A bce case ends in a sigmoid (where bce means what the reference's δ = (A − Y)/N says).
+    A bce case ends in a sigmoid (where bce means what the reference's δ = (A − Y)/N says); a
+    cross_entropy case ends in a linear layer (the logits) and has one-hot rows as targets.
     """
     nin = draw(st.integers(1, max_width))
     nouts = tuple(draw(st.lists(st.integers(1, max_width), min_size=1, max_size=max_layers)))
     loss = draw(st.sampled_from(list(losses)))
     activation = draw(st.sampled_from(ACTIVATIONS))
-    output = "sigmoid" if loss == "bce" else draw(st.sampled_from(ACTIVATIONS))
+    fixed = {"bce": "sigmoid", "cross_entropy": "linear"}  # what these losses' deltas assume
+    output = fixed[loss] if loss in fixed else draw(st.sampled_from(ACTIVATIONS))
     bias = draw(st.booleans())
     sizes = (nin, *nouts)
     weights = tuple(draw(_matrix(sizes[i], sizes[i + 1], weight_values)) for i in range(len(nouts)))
     biases = tuple(draw(_matrix(1, n, weight_values)).reshape(-1) if bias else None for n in nouts)
     batch = draw(st.integers(1, max_batch))
     X = draw(_matrix(batch, nin, weight_values))
-    targets = st.floats(0.0, 1.0) if loss == "bce" else weight_values
-    Y = draw(_matrix(batch, nouts[-1], targets))
+    if loss == "cross_entropy":
+        classes = draw(st.lists(st.integers(0, nouts[-1] - 1), min_size=batch, max_size=batch))
+        Y = np.eye(nouts[-1])[classes]
+    else:
+        targets = st.floats(0.0, 1.0) if loss == "bce" else weight_values
+        Y = draw(_matrix(batch, nouts[-1], targets))
     case = MLPCase(nin, nouts, activation, output, bias, loss, weights, biases, X, Y)
     # A relu whose input is within rounding of 0 may be on either side of its kink depending on
     # the order of a sum; such a point says nothing about the gradients, so leave it out.
@@ -251,8 +257,14 @@ def mlp_cases(draw: Any, losses: Sequence[str] = ("mse", "half_sse", "bce"),
 
 def engine_loss(model: MLP, case: MLPCase) -> Value:
     """The engine's loss on the case's batch: predictions flattened sample by sample."""
-    from nn import bce, mse
+    from nn import bce, cross_entropy, mse
 
+    if case.loss == "cross_entropy":  # one list of logits per sample, the class of each one-hot row
+        rows = []
+        for x in case.X:
+            y = model([float(v) for v in x])
+            rows.append(y if isinstance(y, list) else [y])
+        return cross_entropy(rows, [int(k) for k in np.argmax(case.Y, axis=1)])
     preds = []
     for x in case.X:
         y = model([float(v) for v in x])

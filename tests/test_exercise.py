@@ -83,7 +83,7 @@ def test_each_mutant_is_caught_and_only_its_op(name, why, local):
     verdicts = {v.name: v for v in runner.check_answers(with_answer(name, local))}
     caught = verdicts.pop(name)
     assert caught.status in ("WRONG", "ERROR"), (why, caught)
-    assert caught.hint and caught.detail, caught
+    assert caught.hint_lines(1) and caught.detail, caught
     assert all(v.ok for v in verdicts.values())
 
 
@@ -94,15 +94,16 @@ def test_a_wrong_answer_names_the_worst_input_and_the_numbers():
     # the tolerance (1e-5 + 1e-3·|truth|) for |x| ≥ 3.25: wrong at 33 − 8 points
     assert verdict.detail == ("wrong at 25 of 33 points; worst at x = 0: ∂out/∂x: yours 1, "
                               f"finite differences {2 / math.sqrt(math.pi):.6g}")
-    assert verdict.hint.startswith("the derivative of ∫₀ˣ g(t) dt is g(x)")
+    assert verdict.hint_lines(1) == ["the fundamental theorem of calculus: d/dx ∫₀ˣ g(t) dt = g(x)."]
 
 
 def test_leaving_the_graph_is_a_second_order_failure_with_its_own_hint():
     leaky = MUTANTS["softplus"][2][1]
     (verdict,) = [v for v in runner.check_answers(with_answer("softplus", leaky))
                   if v.name == "softplus"]
-    assert verdict.status == "WRONG" and verdict.detail.startswith("second derivatives at 11 of 11")
-    assert "leaves the graph" in verdict.hint
+    assert verdict.status == "WRONG"
+    assert verdict.detail.startswith("second derivatives wrong at 11 of 11"), verdict.detail
+    assert "leaves the graph" in verdict.hint_lines(1)[0]
 
 
 def test_the_template_is_all_todo(tmp_path):
@@ -130,3 +131,52 @@ def test_command_line_exit_codes(tmp_path):
     assert bad.returncode == 1 and "atan       WRONG" in bad.stdout and "6 of 7 right" in bad.stdout
     missing = run(str(tmp_path / "nowhere.py"))
     assert missing.returncode == 2 and "--new" in missing.stderr
+
+
+# --- issue 13: the feedback names the learner's inputs, and hints grow ---------------------------
+
+
+def test_a_failing_rule_names_the_learners_input_and_line():
+    # ∂/∂y of x ** y written with log(y): at y < 0 log fails. The message names y (the learner's
+    # name, here `expo`), not log's own parameter x, and says which tuple entry is wrong elsewhere.
+    def power(base, expo, out):
+        return (expo * base ** (expo - 1), out * LOG(expo))
+
+    (verdict,) = [v for v in runner.check_answers(with_answer("power", power)) if v.name == "power"]
+    assert verdict.status == "WRONG"
+    assert "∂out/∂expo (the 2nd entry of your tuple): yours 160.354, finite differences 177.446" \
+        in verdict.detail, verdict.detail
+    assert "raised at 21 of 49 points; first at base = 0.25, expo = -2" in verdict.detail
+    assert "it computes log(expo) with expo = -2 (log needs expo > 0)" in verdict.detail
+    assert "return (expo * base ** (expo - 1), out * LOG(expo))" in verdict.detail  # their line
+    assert "x = " not in verdict.detail and "∂out/∂x" not in verdict.detail
+
+
+def test_shape_hints_fit_the_mistake():
+    (two,) = [v for v in runner.check_answers(with_answer("erf", lambda x, out: (1.0, 2.0)))
+              if v.name == "erf"]
+    assert two.status == "ERROR" and "mind the comma" not in two.detail + two.hint_lines(1)[0]
+    assert "erf has one input (x), so it needs 1 derivative — your rule returned 2" in two.detail
+    (bare,) = [v for v in runner.check_answers(with_answer("erf", lambda x, out: 2.0 * x))
+               if v.name == "erf"]
+    assert "`return (d)` is just d in brackets" in bare.detail and "`return (d,)`" in bare.detail
+
+
+def test_hints_grow_a_nudge_first_the_formula_only_on_request(tmp_path):
+    wrong = (REPO / "tests" / "exercise_solutions.py").read_text().replace(
+        "return (1 / (1 + x * x),)", "return (1 / (1 + x),)")
+    mine = tmp_path / "mine.py"
+    mine.write_text(wrong)
+    outs = []
+    for argv in ([str(mine)], [str(mine)], [str(mine)], [str(mine), "--hint", "3"]):
+        out = io.StringIO()
+        assert runner.main(argv, out) == 1
+        outs.append(out.getvalue())
+    first, second, third, asked = outs
+    nudge, more, formula = next(ex.hints for ex in runner.EXERCISES if ex.name == "atan")
+    assert f"hint 1: {nudge}" in first and more not in first and formula not in first
+    assert f"hint 2: {more}" in second and formula not in second
+    assert formula not in third  # repeated failures never give the formula away
+    assert f"hint 3: {formula}" in asked
+    assert "--hint 3 shows the formulas" in first
+    assert (tmp_path / runner.HINTS_FILE).is_file()

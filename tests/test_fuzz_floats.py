@@ -2,7 +2,9 @@
 
 Inputs: ±0, ±1, subnormals, the smallest normal, ±1e308, ±max, ±inf, NaN (all combinations), and
 Hypothesis-drawn floats of any size. The only outcomes allowed are the documented ones
-(README, "When things go wrong"):
+(README, "When things go wrong"), and a NaN input always shows: the result is NaN (except IEEE's
+x**0 = 1 and 1**y = 1), and so is the slope with respect to it unless that slope is written
+without it (the other factor of a product, 1/b of a division):
 
 1. a finite result;
 2. an IEEE result: NaN/inf that came in as an input flows on; + − × ÷ (and sum) of finite numbers
@@ -100,6 +102,19 @@ def derivative_may_overflow(name: str, params: dict, xs: list[float], out: float
     return magnitude >= LN_MAX * (1 - 1e-9)
 
 
+def nan_may_vanish(name: str, params: dict, xs: list[float]) -> bool:
+    """IEEE's few results that do not depend on a NaN input: x**0 = 1, 1**y = 1 (C99 pow)."""
+    return (name == "**" and params["p"] == 0) or (name == "pow" and (xs[1] == 0 or xs[0] == 1))
+
+
+def slope_ignores_input(name: str, params: dict, xs: list[float], i: int) -> bool:
+    """Whether ∂out/∂xᵢ is written without xᵢ itself, so a NaN xᵢ may have a number as its slope."""
+    return (name in ("+", "-", "neg", "sum", "*")                  # 1, −1, or the other factor
+            or (name == "/" and i == 0)                             # 1/b
+            or (name == "**" and params["p"] in (0.0, 1.0))         # 0, or 1·x⁰ = 1
+            or (name == "pow" and i == 0 and xs[1] in (0.0, 1.0)))  # b·a^(b−1) with b = 0 or 1
+
+
 def assert_ours(err: Exception, prefix: str) -> None:
     message = str(err)
     assert message.startswith(prefix), f"{type(err).__name__} not naming the op: {message}"
@@ -134,6 +149,9 @@ def check(op: Op, params: dict, xs: list[float]) -> None:
             assert y == float(true), (name, xs, y)  # IEEE: the correctly rounded result
     elif finite_in:
         assert math.isfinite(y), f"{name}{tuple(xs)} = {y} from finite inputs"
+    if any(map(math.isnan, xs)) and not nan_may_vanish(name, params, xs):
+        # The comparison trap: `x > 0` is False for NaN, so a careless branch turns NaN into a number.
+        assert math.isnan(y), f"{name}{tuple(xs)} = {y}: a NaN input vanished"
 
     try:
         out.backward()
@@ -144,6 +162,9 @@ def check(op: Op, params: dict, xs: list[float]) -> None:
     for i, v in enumerate(vals):
         g = v.grad
         assert type(g) is float, (name, xs, i, g)
+        if math.isnan(xs[i]) and not (slope_ignores_input(name, params, xs, i)
+                                      or nan_may_vanish(name, params, xs)):  # constant there
+            assert math.isnan(g), f"∂{name}/∂x{i} at {xs} is {g}: the slope at a NaN input must be NaN"
         if not math.isfinite(g) and forward_finite:
             assert not math.isnan(g), f"∂{name}/∂x{i} at {xs} is NaN with every value finite"
             assert derivative_may_overflow(name, params, xs, y, i), (
@@ -171,14 +192,24 @@ def test_the_oracle_rejects_what_it_must():
                             doc="Broken on purpose. Local derivative: 1.", formulas=("1",))
     inf_slope = autograd.defop("fuzz_slope_test", lambda x: x, lambda x, out: (MAX * 2,),
                                doc="Broken on purpose. Local derivative: inf.", formulas=("inf",))
+    # relu as it once was: both rules fall into the comparison trap (NaN > 0 is False).
+    trap = autograd.defop("fuzz_trap_test", lambda x: x if x > 0 else 0.0,
+                          lambda x, out: (1.0,), formulas=("1",))
+    trap_slope = autograd.defop("fuzz_trap_slope_test", lambda x: x,
+                                lambda x, out: (1.0 if x > 0 else 0.0,), formulas=("step",))
     try:
         with pytest.raises(AssertionError, match="from finite inputs"):
             check(nan_op, {}, [2.0])
         with pytest.raises(AssertionError, match="but the true derivative is a float"):
             check(inf_slope, {}, [2.0])
+        with pytest.raises(AssertionError, match="a NaN input vanished"):
+            check(trap, {}, [NAN])
+        with pytest.raises(AssertionError, match="the slope at a NaN input must be NaN"):
+            check(trap_slope, {}, [NAN])
         check(inf_slope, {}, [INF])  # an infinite input: anything goes
     finally:
-        del autograd.REGISTRY["fuzz_nan_test"], autograd.REGISTRY["fuzz_slope_test"]
+        for name in ("fuzz_nan_test", "fuzz_slope_test", "fuzz_trap_test", "fuzz_trap_slope_test"):
+            del autograd.REGISTRY[name]
     with pytest.raises(AssertionError, match="not naming the op"):
         assert_ours(ValueError("math domain error"), "log(")
     with pytest.raises(AssertionError):

@@ -108,3 +108,42 @@ def test_training_steps_match_for_twenty_steps():
     final = NumpyMLP.from_mlp(model, loss="bce")
     for w, w_ref in zip(final.W, ref.W):
         np.testing.assert_allclose(w, w_ref, rtol=1e-11, atol=1e-13)
+
+
+def test_softmax_cross_entropy_training_matches_for_twenty_steps():
+    # Three classes, a 2-5-3 tanh network: the engine's cross_entropy (logsumexp node, generic
+    # backward) against the reference's δ_L = (P − Y)/N, from the same weights, step by step.
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(12, 2))
+    classes = np.argmax(X @ np.array([[1.0, -1.0, 0.2], [0.5, 0.3, -1.0]]), axis=1)
+    model = MLP(2, [5, 3], activation="tanh", output_activation="linear", init="normal",
+                init_scale=0.8, seed=3)
+    ref = NumpyMLP.from_mlp(model, loss="cross_entropy")
+    ref_losses = ref.train(X, classes, lr=0.5, steps=20)
+    opt = SGD(model.parameters(), lr=0.5)
+    case = MLPCase(2, (5, 3), "tanh", "linear", True, "cross_entropy", (), (), X, np.eye(3)[classes])
+    losses = []
+    for _ in range(20):
+        loss = engine_loss(model, case)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.data)
+    gap = max(abs(a - b) for a, b in zip(losses, ref_losses))
+    assert gap < 1e-12, gap
+    assert losses[-1] < 0.6 * losses[0]  # and it learned
+    final = NumpyMLP.from_mlp(model, loss="cross_entropy")
+    for w, w_ref in zip(final.W, ref.W):
+        np.testing.assert_allclose(w, w_ref, rtol=1e-11, atol=1e-13)
+
+
+def test_reference_cross_entropy_targets_and_checks():
+    net = NumpyMLP([np.array([[1.0, -1.0, 0.5]])], [np.zeros(3)], ["linear"], loss="cross_entropy")
+    X = np.array([[1000.0], [-2.0]])
+    by_index = net.loss(X, np.array([1, 0]))
+    assert by_index == net.loss(X, np.eye(3)[[1, 0]])
+    assert np.isfinite(by_index) and by_index > 900  # logits of ±1000 without overflow
+    with pytest.raises(ValueError, match="output layer must be linear"):
+        NumpyMLP([np.zeros((1, 3))], None, ["sigmoid"], loss="cross_entropy")
+    with pytest.raises(ValueError, match="class indices must be whole numbers from 0 to 2"):
+        net.loss(X, np.array([3, 0]))

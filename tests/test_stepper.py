@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -14,7 +15,8 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from autograd import AnomalyError, Value, detect_anomaly, parse_expression, sum_values, topological_order
-from autograd.stepper import backward_steps, grad_display, stepper_html
+from autograd.stepper import backward_steps, format_number, grad_display, reading_order, stepper_html
+from autograd.viz import draw_step
 from demos import step as step_cli
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -101,6 +103,7 @@ def test_each_record_is_the_chain_rule(recipe):
             assert c.grad_before == before.get(c.child, c.grad_before)
             before[c.child] = c.grad_after
             assert c.formula.startswith(f"∂({s.node.op_info.expr})/∂{c.arg} = ")
+            assert c.derivative.endswith(f" = {format_number(c.local)}")
 
 
 def test_the_records_of_a_neuron():
@@ -113,23 +116,94 @@ def test_the_records_of_a_neuron():
     assert first.upstream == 1.0 and first.op == "tanh"
     (c,) = first.children
     assert c.local == pytest.approx(SLOPE, rel=1e-12)
-    assert c.formula == "∂(tanh(x))/∂x = 1 - tanh(x)² = 1 - out² = 0.500972"
+    assert c.formula == "∂(tanh(x))/∂x = 1 - tanh(x)² = 1 - out²"  # the op's rule, its own x
+    assert c.derivative == f"∂({NEURON})/∂(x1*w1 + x2*w2 + b) = 0.500972"  # the user's names
     product = steps[3]
     assert product.upstream == pytest.approx(SLOPE, rel=1e-12)
     a, b = product.children
     assert (a.name, a.arg, a.local, b.name, b.arg, b.local) == ("x1", "a", -3.0, "w1", "b", 2.0)
-    assert a.formula == "∂(a·b)/∂a = b = -3.0" and b.formula == "∂(a·b)/∂b = a = 2.0"
+    assert a.formula == "∂(a·b)/∂a = b" and b.formula == "∂(a·b)/∂b = a"
+    assert a.derivative == "∂(x1*w1)/∂x1 = -3" and b.derivative == "∂(x1*w1)/∂w1 = 2"
     assert a.contribution == pytest.approx(-3.0 * SLOPE, rel=1e-12)
     assert a.grad_before == 0.0 and a.grad_after == a.contribution
     text = str(product)
-    assert text.splitlines()[0] == "step 4/5  x1*w1 = -6.0, made by a·b (op ×)"
-    assert "local derivative  ∂(a·b)/∂a = b = -3.0" in text
-    assert "chain rule        0.500972 × -3.0 = -1.50292" in text
-    assert "its grad          0.0 → -1.50292" in text
-    # A sum's inputs are x₀, x₁, …; a constant rule is not repeated ("= 1", not "= 1 = 1.0").
+    assert text.splitlines() == [
+        "step 4/5  x1*w1 = -6, made by × from x1, w1",
+        "  upstream gradient  ∂root/∂(x1*w1) = 0.500972",
+        "  to x1:",
+        "      local derivative  ∂(x1*w1)/∂x1 = -3",
+        "                        (rule of ×: ∂(a·b)/∂a = b)",
+        "      chain rule        0.500972 × -3 = -1.50292",
+        "      its grad          0 → -1.50292",
+        "  to w1:",
+        "      local derivative  ∂(x1*w1)/∂w1 = 2",
+        "                        (rule of ×: ∂(a·b)/∂b = a)",
+        "      chain rule        0.500972 × 2 = 1.00194",
+        "      its grad          0 → 1.00194",
+    ]
+    # The op's variables appear only inside its rule, in brackets: never "b = b" or "x = x1*w1".
+    for step in steps:
+        for line in str(step).splitlines():
+            if "rule of" not in line:
+                assert not re.match(r"\s+(a|x|out) = ", line), line
+    # A sum's inputs are x₀, x₁, …; its rule is a constant.
     s = next(sum_values([names["x1"], names["w1"], names["b"]]).backward_steps())
     assert [c.arg for c in s.children] == ["x₀", "x₁", "x₂"]
     assert s.children[2].formula == "∂(Σ xᵢ)/∂x₂ = 1"
+
+
+def test_negative_zero_is_shown_as_zero():
+    w, x = Value(-0.5, label="w"), Value(0.0, label="x")
+    prod = w * x  # -0.0
+    assert math.copysign(1, prod.data) == -1
+    prod.label = "p"
+    step = next((prod * 2.0).backward_steps())
+    assert format_number(prod.data) == "0" and format_number(-0.0) == "0"
+    assert "-0" not in str(step) and "p = 0," not in str(step)
+    assert "made by × from p, 2" in str(step)
+    assert [line.split(" = ")[0].strip() for line in step_cli.forward_listing(prod * 2.0)] == [
+        "w", "x", "p", "2", "v1"]
+    assert "= -0 " not in "\n".join(step_cli.forward_listing(prod * 2.0)) + " "
+
+
+def test_the_forward_listing_reads_like_the_expression():
+    leaves = {k: Value(v, label=k) for k, v in zip(["x1", "x2", "w1", "w2", "b"], [2, 0, -3, 1, 6.88])}
+    root = parse_expression(NEURON, leaves)
+    assert [n.label for n in reading_order(root)] == [
+        "x1", "w1", "x1*w1", "x2", "w2", "x2*w2", "x1*w1 + x2*w2", "b", "x1*w1 + x2*w2 + b", NEURON]
+    lines = step_cli.forward_listing(root)
+    assert lines[2] == "  x1*w1                   = -6   (× from x1, w1)"
+    assert lines[-1] == f"  {NEURON} = 0.706419   (tanh from x1*w1 + x2*w2 + b)"
+
+
+def test_a_step_picture_makes_bold_exactly_the_edges_its_chain_rule_uses():
+    x = Value(3.0, label="x")
+    root = x * x + x
+    root.label = "y"
+    first = next(root.backward_steps())  # y = (x*x) + x: passes on to x*x and to x
+    names = {n: n.label or "x*x" for n in topological_order(root)}
+    source = draw_step(root, first, {}, names).source
+    bold = [line for line in source.splitlines() if "->" in line and "penwidth=2" in line]
+    ids = {n: f"v{i}" for i, n in enumerate(topological_order(root))}
+    product = root.children[0]
+    assert sorted(line.split("[")[0].strip() for line in bold) == sorted(
+        [f"{ids[product]} -> {ids[root]}op", f"{ids[x]} -> {ids[root]}op"])
+    # The product's own op (x·x) takes no part in this step: its oval is not filled.
+    assert f"{ids[product]}op [" in source
+    assert "fillcolor" not in source.split(f"{ids[product]}op [")[1].split("]")[0]
+
+
+def test_steps_use_the_engines_chain_rule_and_a_seeded_leaf_is_added_back():
+    a = Value(2.0, label="a")
+    a.grad = 10.0  # left by an earlier pass: leaves accumulate
+    y = a * a * 3.0
+    steps = y.backward_steps()
+    next(steps)
+    assert a.grad == 0.0  # this pass's sum while it runs, as in backward()
+    steps.close()  # stopped early: the earlier grad is added back to what the pass gave so far
+    assert a.grad == 10.0
+    list(y.backward_steps())
+    assert a.grad == 10.0 + 12.0  # d(3a²)/da = 6a
 
 
 def test_grads_fill_in_as_the_steps_go():
@@ -185,7 +259,7 @@ def test_the_html_page_holds_one_frame_per_step(needs_dot):
     assert "<title>t &lt;&amp;&gt;</title>" in page
     assert "http://" not in page.replace("http://www.w3.org", "")  # nothing fetched from anywhere
     assert "https://" not in page and "<script src" not in page and "<link" not in page
-    assert "∂(a·b)/∂a = b = -3.0" in page
+    assert "∂(x1*w1)/∂x1 = -3" in page and "rule of ×: ∂(a·b)/∂a = b" in page
     with pytest.raises(ValueError, match="max_steps=5"):
         stepper_html(parse_expression(NEURON, dict(x1=2, x2=0, w1=-3, w2=1, b=6.88)), max_steps=4)
     with pytest.raises(ValueError, match="leaf"):
@@ -207,9 +281,9 @@ def test_cli_all_prints_every_step_and_the_gradients():
     done = run_cli(NEURON, *NEURON_ARGS, "--all")
     assert done.returncode == 0, done.stderr
     out = done.stdout
-    assert out.count("\nstep ") == 5 and "step 5/5  x2*w2 = 0.0" in out
+    assert out.count("\nstep ") == 5 and "step 5/5  x2*w2 = 0," in out
     assert "tanh(x1*w1 + x2*w2 + b) = 0.706419" in out  # the forward pass
-    assert "∂(tanh(x))/∂x = 1 - tanh(x)² = 1 - out² = 0.500972" in out
+    assert "(rule of tanh: ∂(tanh(x))/∂x = 1 - tanh(x)² = 1 - out²)" in out
     grads = dict(line.split(" = ") for line in out.split("(d root / d name):\n")[1].split("\n\n")[0]
                  .strip().splitlines())
     expected = {"x1": -3 * SLOPE, "x2": SLOPE, "w1": 2 * SLOPE, "w2": 0.0, "b": SLOPE}

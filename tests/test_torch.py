@@ -43,6 +43,9 @@ TORCH = {
     "softplus": lambda x: torch.logaddexp(x, torch.zeros_like(x)),
     "log_sigmoid": F.logsigmoid,
     "clamp": lambda x, lo, hi: torch.clamp(x, lo, hi),
+    "logsumexp": lambda *xs: torch.logsumexp(torch.stack(xs), 0),
+    # amax shares the gradient equally among tied maxima: the same tie rule as ours
+    "max": lambda *xs: torch.stack(xs).amax(),
 }
 
 BUILTIN = sorted({op.name for op in vars(autograd.ops).values() if isinstance(op, autograd.Op)})

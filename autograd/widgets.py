@@ -1,0 +1,289 @@
+"""The live stepper: a kernel-backed Jupyter widget (needs the ``[notebook]`` extra: anywidget).
+
+    from autograd.widgets import StepperWidget
+    StepperWidget(loss)            # a cell's last line
+
+Prev/Next/Play (or ←/→ while the widget has focus) walk the backward pass one node at a time:
+the graph with the current node highlighted, and the chain-rule table of that step. Every leaf's
+number is a field: an edit re-runs the forward pass (each node's op's forward rule, leaves first)
+and the backward pass in the kernel, and redraws. "Predict" hides each step until the learner has
+typed the highlighted node's gradient: right within `TOLERANCE`, or the chain rule that gives it.
+
+The browser side is one small ES module (static/stepper_widget.js) that only shows what the
+kernel sends and sends back clicks and typed text; every number is computed here, by the engine.
+A pass is a small class (`BackwardPass`): a new mode is one more such class in `PASSES`.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import uuid
+from pathlib import Path
+from typing import Any
+
+import anywidget
+import traitlets
+
+from .notebook import step_html
+from .stepper import Step, backward_steps, format_number, grad_display, node_names
+from .value import Value, forward_error, topological_order
+from .viz import CURRENT, draw_dot, draw_step, svg_source
+
+#: A prediction is right when |guess − true| ≤ TOLERANCE · max(1, |true|).
+TOLERANCE = 1e-3
+_STATIC = Path(__file__).parent / "static"
+#: The look of glassgrad's widgets (this one and `nn.widgets.TrainingView`).
+WIDGET_CSS = (_STATIC / "widgets.css").read_text(encoding="utf-8")
+
+
+def rerun_forward(order: list[Value]) -> None:
+    """Recompute every op node's ``.data`` from its inputs with the op's forward rule, leaves first.
+
+    `order` is `topological_order(root)`. A rule that fails (log of a negative after an edit)
+    raises the engine's own message, naming the op and its inputs.
+    """
+    for node in order:
+        if node.children:
+            op, children = node.op_info, node.children
+            try:
+                node.data = op.forward(*[c.data for c in children])
+            except (ValueError, ZeroDivisionError, OverflowError, TypeError) as err:
+                raise forward_error(op, children, err) from None
+
+
+class BackwardPass:
+    """The backward pass of a graph as frames: one per `Step`, drawn on demand."""
+
+    name = "backward"
+
+    def __init__(self, root: Value, order: list[Value], rankdir: str) -> None:
+        for node in order:  # this pass's gradients only: leaves would otherwise accumulate
+            node.grad = 0.0
+        self.root, self.rankdir = root, rankdir
+        self.names = node_names(order)
+        self.steps: list[Step] = list(backward_steps(root))
+        self.shown = grad_display(self.steps, root)
+        self.prefix = f"gg-{uuid.uuid4().hex[:8]}"
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def picture(self, k: int, hidden: bool) -> str:
+        """Frame k as SVG; `hidden` draws it before the step: its node's gradient is a "?"."""
+        step = self.steps[k]
+        if not hidden:
+            dot = draw_step(self.root, step, self.shown[k], self.names, svg_id=f"{self.prefix}-{k}",
+                            rankdir=self.rankdir)
+        else:
+            shown = dict(self.shown[k - 1]) if k else {}
+            shown[step.node] = "?"
+            dot = draw_dot(self.root, highlight={step.node: CURRENT}, names=self.names, grad_text=shown,
+                           number_format=".4g", svg_id=f"{self.prefix}-{k}q",
+                           classes={step.node: "current"}, max_nodes=10_000, rankdir=self.rankdir)
+        return svg_source(dot)
+
+    def explain(self, k: int) -> str:
+        return step_html(self.steps[k])
+
+    def question(self, k: int) -> str:
+        name = html.escape(self.steps[k].name)
+        return (f"<p>What is <code>d root / d {name}</code>, the gradient that reaches "
+                f"<code>{name}</code>? Type it and press Enter.</p>")
+
+    def truth(self, k: int) -> float:
+        return self.steps[k].upstream
+
+    def chain(self, k: int) -> str:
+        """How step k's gradient comes about: the seed, or a sum over the node's consumers."""
+        node, name = self.steps[k].node, self.steps[k].name
+        if node is self.root:
+            return f"d root / d {name} = 1.0: the root's gradient is the seed of the pass."
+        parts = [f"({format_number(s.upstream)} from {s.name}) × ({c.formula})"
+                 for s in self.steps[:k] for c in s.children if c.child is node]
+        return (f"d root / d {name} = Σ over the nodes that use {name} of their gradient × their "
+                f"local derivative = {' + '.join(parts)} = {format_number(self.truth(k))}")
+
+
+#: The passes a stepper can show, by name (forward mode joins here as one more class).
+PASSES: dict[str, type] = {"backward": BackwardPass}
+
+
+class StepperWidget(anywidget.AnyWidget):
+    """A live stepper for the graph behind `root` (see the module docstring).
+
+    Bad input never breaks the widget: a root that is not a `Value`, a graph with no op, an edit
+    that takes an op out of its domain — each shows the engine's message in place (an edit is
+    then undone), and `set_root` can load another graph at any time.
+    """
+
+    _esm = (_STATIC / "stepper_widget.js").read_text(encoding="utf-8")
+    _css = WIDGET_CSS
+
+    title = traitlets.Unicode("").tag(sync=True)
+    mode = traitlets.Unicode("backward").tag(sync=True)
+    modes = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    index = traitlets.Int(0).tag(sync=True)
+    total = traitlets.Int(0).tag(sync=True)
+    picture = traitlets.Unicode("").tag(sync=True)
+    explain = traitlets.Unicode("").tag(sync=True)
+    leaves = traitlets.List(traitlets.Dict()).tag(sync=True)
+    error = traitlets.Unicode("").tag(sync=True)
+    predict = traitlets.Bool(False).tag(sync=True)
+    revealed = traitlets.Bool(True).tag(sync=True)
+    feedback = traitlets.Unicode("").tag(sync=True)
+    root_value = traitlets.Unicode("").tag(sync=True)
+
+    def __init__(self, root: Any, *, predict: bool = False, mode: str = "backward",
+                 rankdir: str = "BT", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.modes = list(PASSES)
+        self._rankdir = rankdir
+        self._pass: Any = None
+        self._root: Value | None = None
+        self._leaves: list[Value] = []
+        self._quiet = False  # True while the kernel itself moves index/mode: no re-render then
+        self.on_msg(self._on_message)
+        with self.hold_sync():
+            self.predict = predict
+            if mode not in PASSES:
+                self.error = f"StepperWidget: mode={mode!r} is not known; choose one of {', '.join(PASSES)}"
+            else:
+                self.mode = mode
+            self.set_root(root)
+        self.observe(self._on_view_change, names=["index", "predict", "mode"])
+
+    # -- loading and recomputing -------------------------------------------------------------------
+
+    def set_root(self, root: Any) -> None:
+        """Show the pass of another graph (its grads are those of a complete pass afterwards)."""
+        self._pass, self._root, self._leaves = None, None, []
+        if not isinstance(root, Value):
+            self._fail(f"StepperWidget: expected a Value as the root, got {type(root).__name__} "
+                       f"{root!r:.40}; pass the Value whose gradients you want, e.g. the loss.")
+            return
+        order = topological_order(root)
+        self._root = root
+        self._leaves = [node for node in order if not node.children and node.label]
+        if not root.children:
+            self._fail(f"StepperWidget: the root {root!r} is a leaf, so the backward pass has no "
+                       f"steps; build an expression with at least one op, e.g. (a * b).tanh().")
+            return
+        self._recompute(order)
+
+    def _recompute(self, order: list[Value] | None = None) -> None:
+        order = order or topological_order(self._root)
+        try:
+            self._pass = PASSES[self.mode](self._root, order, self._rankdir)
+        except (ValueError, ZeroDivisionError, OverflowError, TypeError) as err:
+            self._fail(str(err))
+            return
+        with self.hold_sync():
+            self.error = ""
+            self._quiet = True
+            self.total = len(self._pass)
+            self.index = max(0, min(self.index, self.total - 1))
+            self._quiet = False
+            self._send_leaves()
+            self._render()
+
+    def _send_leaves(self) -> None:
+        self.leaves = [{"name": leaf.label, "value": format_number(leaf.data),
+                        "grad": format_number(leaf.grad)} for leaf in self._leaves]
+        if self._root is not None:
+            self.root_value = format_number(self._root.data)
+
+    def _fail(self, message: str) -> None:
+        with self.hold_sync():
+            self.error = message
+            self.picture = self.explain = self.feedback = ""
+            self._quiet = True
+            self.total = self.index = 0
+            self._quiet = False
+            self._send_leaves()
+
+    def _render(self) -> None:
+        if self._pass is None:
+            return
+        k = self.index
+        hidden = self.predict and not self.revealed
+        try:
+            picture = self._pass.picture(k, hidden)
+        except (ValueError, RuntimeError) as err:  # GraphTooLarge, dot missing or failing
+            self._fail(str(err))
+            return
+        with self.hold_sync():
+            self.picture = picture
+            self.explain = self._pass.question(k) if hidden else self._pass.explain(k)
+
+    def _on_view_change(self, change: dict) -> None:
+        if self._quiet:
+            return
+        if change["name"] == "index" and not 0 <= self.index < max(self.total, 1):
+            self.index = max(0, min(self.index, self.total - 1))  # observed again, in range
+            return
+        if change["name"] == "mode":
+            self._recompute()
+            return
+        with self.hold_sync():
+            self.revealed = not self.predict
+            self.feedback = ""
+            self._render()
+
+    # -- messages from the page --------------------------------------------------------------------
+
+    def _on_message(self, _widget: Any, content: dict, _buffers: Any) -> None:
+        if not isinstance(content, dict):
+            return
+        if "edit" in content:
+            self.edit_leaf(content.get("edit"), content.get("value"))
+        elif "guess" in content:
+            self.guess(content.get("guess"))
+
+    def edit_leaf(self, i: Any, text: Any) -> None:
+        """Set leaf `i` (in the order shown) to the number in `text`; re-run forward and backward."""
+        if not isinstance(i, int) or not 0 <= i < len(self._leaves):
+            return
+        leaf = self._leaves[i]
+        try:
+            x = float(str(text).strip())
+        except ValueError:
+            self._edit_error(f"{leaf.label}: {str(text)[:40]!r} is not a number; type one, e.g. -0.5")
+            return
+        if not math.isfinite(x):
+            self._edit_error(f"{leaf.label}: {x} is not a finite number; type a finite one")
+            return
+        old, leaf.data = leaf.data, x
+        order = topological_order(self._root)
+        try:
+            rerun_forward(order)
+        except (ValueError, ZeroDivisionError, OverflowError, TypeError) as err:
+            leaf.data = old
+            rerun_forward(order)  # the graph as it was before the edit
+            self._edit_error(f"{err} (The edit {leaf.label} = {x:g} was undone.)")
+            return
+        self._recompute(order)
+
+    def _edit_error(self, message: str) -> None:
+        with self.hold_sync():
+            self.error = message
+            self._send_leaves()  # the fields show the numbers in force again
+
+    def guess(self, text: Any) -> None:
+        """Check a predicted gradient for the current step; reveal the step either way."""
+        if self._pass is None:
+            return
+        try:
+            x = float(str(text).strip())
+        except ValueError:
+            self.feedback = f"<p class='wrong'>{html.escape(str(text)[:40])!r} is not a number.</p>"
+            return
+        k = self.index
+        truth = self._pass.truth(k)
+        ok = abs(x - truth) <= TOLERANCE * max(1.0, abs(truth))
+        verdict = (f"Right: {format_number(truth)} (within {TOLERANCE:g})." if ok else
+                   f"Not quite: you said {format_number(x)}. {self._pass.chain(k)}")
+        with self.hold_sync():
+            self.feedback = f"<p class='{'right' if ok else 'wrong'}'>{html.escape(verdict)}</p>"
+            self.revealed = True
+            self._render()
