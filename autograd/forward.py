@@ -23,7 +23,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 from .functional import grad
@@ -58,7 +57,8 @@ def forward_order(outputs: Sequence[Value]) -> list[Value]:
     return topological_order(top)[:-1]
 
 
-def tangent_rule(order: Sequence[Value], seeds: Mapping[Value, float]) -> dict[Value, float]:
+def tangent_rule(order: Sequence[Value], seeds: Mapping[Value, float],
+                 tangent: dict[Value, float] | None = None) -> dict[Value, float]:
     """The chain rule in forward mode, once for the whole engine: the tangent of every node in `order`.
 
     `order` is leaves first (`forward_order`); `seeds` gives the tangent of the inputs (any node
@@ -71,8 +71,12 @@ def tangent_rule(order: Sequence[Value], seeds: Mapping[Value, float]) -> dict[V
     A seeded node keeps its seed whatever is below it: it is an input of this pass. A node none
     of whose inputs moves does not move either: its tangent is 0, and its local derivatives are
     not even needed (the pass does work only downstream of the seeds).
+
+    `tangent` is the table to fill in (a new one by default); the stepper passes the table of the
+    steps so far and one node at a time.
     """
-    tangent: dict[Value, float] = {}
+    if tangent is None:
+        tangent = {}
     for node in order:
         children = node.children
         if not children or node in seeds:
@@ -361,118 +365,3 @@ def hvp(f: Callable[..., Value], inputs: Sequence[float], v: Sequence[float]) ->
     leaves, grads = _gradient_graph("hvp", f, xs)
     tangent = fast_tangent_rule(forward_order(grads), dict(zip(leaves, vs)))
     return [tangent.get(g, 0.0) for g in grads]
-
-
-# ----------------------------------------------------------------------------------------------
-# The forward pass one node at a time
-# ----------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class InputTangent:
-    """One input of the step's node: its tangent, the local derivative, and their product."""
-
-    child: Value
-    name: str  # the input's name in texts (its label, its number, or v1, v2, …)
-    arg: str  # the op's name for this input: a, b, x, x₀ …
-    tangent: float  # d child / dt, complete (computed in an earlier step, or a seed)
-    local: float  # ∂node/∂child, evaluated
-    formula: str  # e.g. "∂(a·b)/∂a = b = -3.0": the same text as the backward stepper's
-    contribution: float  # local · tangent
-
-    def __str__(self) -> str:
-        from .stepper import format_number
-
-        return (f"{self.arg} = {self.name}: tangent {format_number(self.tangent)}; {self.formula}; "
-                f"contribution {format_number(self.contribution)}")
-
-
-@dataclass(frozen=True)
-class ForwardStep:
-    """One node of the forward pass: its tangent gathered from its inputs' tangents."""
-
-    number: int  # 1-based position in the pass
-    total: int  # how many steps the pass has (one per interior node)
-    node: Value
-    name: str
-    tangent: float  # d node / dt = Σ contributions
-    inputs: tuple[InputTangent, ...]
-
-    @property
-    def op(self) -> str:
-        return self.node.op
-
-    def __str__(self) -> str:
-        from .stepper import format_number
-
-        op = self.node.op_info
-        lines = [f"step {self.number}/{self.total}  {self.name} = {format_number(self.node.data)}, "
-                 f"made by {op.expr} (op {op.symbol})"]
-        for c in self.inputs:
-            lines += [f"  {c.arg} = {c.name}",
-                      f"      its tangent       {format_number(c.tangent)}",
-                      f"      local derivative  {c.formula}",
-                      f"      chain rule        {format_number(c.local)} × {format_number(c.tangent)} = "
-                      f"{format_number(c.contribution)}"]
-        total = " + ".join(format_number(c.contribution) for c in self.inputs)
-        lines.append(f"  tangent of {self.name} = {total} = {format_number(self.tangent)}")
-        return "\n".join(lines)
-
-
-def forward_steps(root: Value, tangents: Mapping[Value, float]) -> Iterator[ForwardStep]:
-    """The forward pass of ``d root / dt`` one interior node at a time, inputs first.
-
-    `tangents` seeds the pass: ``{x: 1.0}`` differentiates along x alone, ``{x: 1.0, y: -2.0}``
-    along the direction (1, -2). Every record holds the node, each input's tangent, the local
-    derivative (value and formula) and the node's tangent; the last record's tangent is the
-    root's, exactly what `jvp` (and `tangent_rule`) compute. No ``.grad`` is touched.
-    """
-    if not isinstance(root, Value):
-        raise TypeError(f"forward_steps: expected a Value, got {type(root).__name__} {root!r:.40}")
-    if not isinstance(tangents, Mapping):
-        raise TypeError(f"forward_steps: tangents must be a dict from input Value to number, e.g. "
-                        f"{{x: 1.0}}; got {type(tangents).__name__} {tangents!r:.40}")
-    order = topological_order(root)
-    in_graph = set(order)
-    seeds: dict[Value, float] = {}
-    for key, t in tangents.items():
-        if not isinstance(key, Value):
-            raise TypeError(f"forward_steps: tangents' keys must be the input Values, got "
-                            f"{type(key).__name__} {key!r:.40}")
-        if key not in in_graph:
-            raise ValueError(f"forward_steps: tangents names {describe(key)}, which is not in the "
-                             f"graph of the root; seed only nodes the root depends on")
-        seeds[key] = _to_float(t, f"forward_steps: the tangent of {key.label or key.data}")
-    return _steps(order, seeds)
-
-
-def _steps(order: list[Value], seeds: dict[Value, float]) -> Iterator[ForwardStep]:
-    from .stepper import argument_names, derivative_formula, node_names
-
-    names = node_names(order)
-    total = sum(1 for node in order if node.children and node not in seeds)
-    tangent: dict[Value, float] = {}
-    number = 0
-    for node in order:  # the same walk, and the same arithmetic, as tangent_rule
-        children = node.children
-        if not children or node in seeds:
-            tangent[node] = seeds.get(node, 0.0)
-            continue
-        number += 1
-        try:
-            ds = local_derivatives(node)
-        except (ValueError, ZeroDivisionError, OverflowError, TypeError) as err:
-            raise _forward_error(node, err) from err
-        args = argument_names(node)
-        t = 0.0
-        records = []
-        for i, (child, d) in enumerate(zip(children, ds)):
-            contribution = d * tangent[child]
-            t += contribution
-            records.append(InputTangent(child, names[child], args[i], tangent[child], float(d),
-                                        derivative_formula(node, i, float(d)), contribution))
-        tangent[node] = t if any(c.tangent for c in records) else 0.0  # as in tangent_rule
-        yield ForwardStep(number, total, node, names[node], tangent[node], tuple(records))
-
-
-Value.forward_steps = forward_steps  # type: ignore[attr-defined]

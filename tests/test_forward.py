@@ -22,6 +22,7 @@ from user_ops import CBRT, HYPOT
 from autograd import Op, Value, forward, grad, hessian, hvp, jacobian, jvp, topological_order
 from autograd.forward import fast_tangent_rule, tangent_rule
 from autograd.ops import ADD, EXP, MUL, POW, SIN, SUM, TANH
+from autograd.stepper import reading_order
 
 directions = st.lists(st.floats(-2.0, 2.0, allow_nan=False), min_size=4, max_size=4)
 
@@ -107,7 +108,7 @@ def check_forward_steps(expr: Expr, ts: Sequence[float]) -> None:
     seeds = {x: t for x, t in zip(leaves, ts) if x in set(order)}  # an input not in it is refused
     steps = list(root.forward_steps(seeds))
     plain, fast = tangent_rule(order, seeds), fast_tangent_rule(order, seeds)
-    assert [s.node for s in steps] == [n for n in order if n.children]  # inputs first, one per op
+    assert [s.node for s in steps] == [n for n in reading_order(root) if n.children]  # one per op
     assert all(s.tangent == plain[s.node] == fast[s.node] for s in steps)
     assert steps[-1].node is root and steps[-1].tangent == jvp(expr, xs, ts)[1]
     for s in steps:  # each record: the inputs' tangents, the local derivatives, their products
@@ -223,12 +224,14 @@ def test_forward_steps_text_names_tangents_and_formulas():
     x, y = Value(1.0, label="x"), Value(2.0, label="y")
     root = (x * y + x.exp()).tanh()
     steps = list(root.forward_steps({x: 1.0}))
-    assert [s.op for s in steps] == ["exp", "*", "+", "tanh"]
-    mul = steps[1]
+    assert [s.op for s in steps] == ["*", "exp", "+", "tanh"]  # in reading order
+    mul = steps[0]
     assert [c.tangent for c in mul.inputs] == [1.0, 0.0] and mul.tangent == 2.0
-    assert mul.inputs[0].formula == "∂(a·b)/∂a = b = 2.0"  # the backward stepper's text
+    assert mul.inputs[0].formula == "∂(a·b)/∂a = b"  # the backward stepper's texts
+    assert mul.inputs[0].derivative == "∂v1/∂x = 2"
+    assert str(mul).splitlines()[0] == "step 1/4  v1 = 2, made by × from x, y"
     text = str(steps[-1])
-    assert "step 4/4" in text and "tangent of v4" in text and "1 - tanh(x)²" in text
+    assert "step 4/4" in text and "tangent of v4 = 0.00150497" in text and "1 - tanh(x)²" in text
     assert steps[-1].tangent == jvp(lambda a, b: (a * b + a.exp()).tanh(), [1.0, 2.0], [1.0, 0.0])[1]
     assert x.grad == 0.0 and y.grad == 0.0  # forward mode never touches .grad
 
