@@ -249,12 +249,12 @@ def second_derivatives_both_ways(repeats: int, big: bool) -> list[str]:
 
 def _row(label: str, r: dict[str, Any]) -> str:
     fwd, rev = r["fwd"], r["rev"]
-    return (f"  {label:<34} {fwd['passes']:>4} {fwd['visits']:>8} {1e3 * fwd['seconds']:>9.3f}   "
-            f"{rev['passes']:>4} {rev['visits']:>8} {1e3 * rev['seconds']:>9.3f}")
+    return (f"  {label:<38} {fwd['passes']:>6} {fwd['visits']:>6} {1e3 * fwd['seconds']:>9.3f}   "
+            f"{rev['passes']:>6} {rev['visits']:>6} {1e3 * rev['seconds']:>9.3f}")
 
 
-HEADER = (f"  {'':<34} {'forward mode':^23}   {'reverse mode':^23}\n"
-          f"  {'':<34} {'passes':>6} {'nodes':>6} {'ms':>9}   {'passes':>6} {'nodes':>6} {'ms':>9}")
+HEADER = (f"  {'':<38} {'forward mode':^23}   {'reverse mode':^23}\n"
+          f"  {'':<38} {'passes':>6} {'nodes':>6} {'ms':>9}   {'passes':>6} {'nodes':>6} {'ms':>9}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

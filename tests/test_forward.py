@@ -388,3 +388,19 @@ def test_gradcheck_fwd_rows_catch_a_broken_forward_pass(monkeypatch):
     result = gradcheck(lambda a, b: (a * a + b).tanh(), [0.5, -0.2])
     assert all(r.passed for r in result.rows) and not result.ok
     assert all(r.status == "FAIL" for r in result.fwd_rows), str(result)
+
+
+def test_the_readme_section_prints_what_it_shows():
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    section = (root / "README.md").read_text(encoding="utf-8").split("## Forward and reverse", 1)[1]
+    section = section.split("\n## ", 1)[0]
+    (code, shown), *_ = re.findall(r"```python\n(.*?)```\n\n```\n(.*?)```", section, flags=re.S)
+    run = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True,
+                         timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == shown
