@@ -238,7 +238,7 @@ class ForwardStep:
     node: Value
     name: str
     tangent: float  # d node / dt = the sum of the contributions
-    inputs: tuple[InputTangent, ...]
+    children: tuple[InputTangent, ...]  # the node's inputs (named as in `Step`)
 
     @property
     def op(self) -> str:
@@ -247,20 +247,20 @@ class ForwardStep:
     @property
     def made_by(self) -> str:
         """``× from x1, w1``: the op's symbol and the user's names of its inputs."""
-        return f"{self.node.op_info.symbol} from {', '.join(c.name for c in self.inputs)}"
+        return f"{self.node.op_info.symbol} from {', '.join(c.name for c in self.children)}"
 
     def __str__(self) -> str:
         symbol = self.node.op_info.symbol
         lines = [f"step {self.number}/{self.total}  {self.name} = {format_number(self.node.data)}, "
                  f"made by {self.made_by}"]
-        for c in self.inputs:
+        for c in self.children:
             lines += [f"  from {c.name}:",
                       f"      its tangent       {format_number(c.tangent)}",
                       f"      local derivative  {c.derivative}",
                       f"                        (rule of {symbol}: {c.formula})",
                       f"      chain rule        {format_number(c.local)} × {format_number(c.tangent)} = "
                       f"{format_number(c.contribution)}"]
-        total = " + ".join(format_number(c.contribution) for c in self.inputs)
+        total = " + ".join(format_number(c.contribution) for c in self.children)
         lines.append(f"  tangent of {self.name} = {total} = {format_number(self.tangent)}")
         return "\n".join(lines)
 
@@ -368,6 +368,7 @@ def stepper_html(root: Value, *, title: str | None = None, max_steps: int = 200,
         frames.append(_frame_html(step, svg))
     heading = title or f"Backward pass of {names[root]}"
     return (_PAGE.replace("{{title}}", html.escape(heading))
+            .replace("{{legend}}", _LEGEND)
             .replace("{{total}}", str(len(steps)))
             .replace("{{frames}}", "\n".join(frames)))
 
@@ -412,6 +413,11 @@ def _frame_html(step: Step, svg: str) -> str:
     ])
 
 
+_LEGEND = """<p class="legend"><span style="background:#ffb347">current node</span>
+<span style="background:#fff1b8">its inputs, just updated</span>
+grads: a number is known, <code>x + …</code> is partial (more to come), <code>?</code> is not \
+reached yet</p>"""
+
 # Inline CSS and JS only: the page must work from a file with no network at all.
 _PAGE = """<!DOCTYPE html>
 <html lang="en">
@@ -444,9 +450,7 @@ pre { background: #f6f6f6; padding: .6rem; overflow-x: auto; font-size: .85rem; 
 </head>
 <body>
 <h1>{{title}}</h1>
-<p class="legend"><span style="background:#ffb347">current node</span>
-<span style="background:#fff1b8">its inputs, just updated</span>
-grads: a number is known, <code>x + …</code> is partial (more to come), <code>?</code> is not reached yet</p>
+{{legend}}
 <nav>
 <button id="prev" type="button">◀ Prev</button>
 <span id="counter" aria-live="polite">Step 1 of {{total}}</span>

@@ -112,8 +112,8 @@ def check_forward_steps(expr: Expr, ts: Sequence[float]) -> None:
     assert all(s.tangent == plain[s.node] == fast[s.node] for s in steps)
     assert steps[-1].node is root and steps[-1].tangent == jvp(expr, xs, ts)[1]
     for s in steps:  # each record: the inputs' tangents, the local derivatives, their products
-        assert [c.tangent for c in s.inputs] == [plain[c] for c in s.node.children]
-        assert all(c.contribution == c.local * c.tangent for c in s.inputs)
+        assert [c.tangent for c in s.children] == [plain[c] for c in s.node.children]
+        assert all(c.contribution == c.local * c.tangent for c in s.children)
 
 
 # --- the properties on generated expressions over every registered op -------------------------
@@ -226,9 +226,9 @@ def test_forward_steps_text_names_tangents_and_formulas():
     steps = list(root.forward_steps({x: 1.0}))
     assert [s.op for s in steps] == ["*", "exp", "+", "tanh"]  # in reading order
     mul = steps[0]
-    assert [c.tangent for c in mul.inputs] == [1.0, 0.0] and mul.tangent == 2.0
-    assert mul.inputs[0].formula == "∂(a·b)/∂a = b"  # the backward stepper's texts
-    assert mul.inputs[0].derivative == "∂v1/∂x = 2"
+    assert [c.tangent for c in mul.children] == [1.0, 0.0] and mul.tangent == 2.0
+    assert mul.children[0].formula == "∂(a·b)/∂a = b"  # the backward stepper's texts
+    assert mul.children[0].derivative == "∂v1/∂x = 2"
     assert str(mul).splitlines()[0] == "step 1/4  v1 = 2, made by × from x, y"
     text = str(steps[-1])
     assert "step 4/4" in text and "tangent of v4 = 0.00150497" in text and "1 - tanh(x)²" in text
