@@ -170,11 +170,11 @@ def modes_stepper_html(root: Value, wrt: Value, *, title: str | None = None,
     frames = []
     for k, (fstep, fsvg, rstep, rsvg) in enumerate(zip(fsteps, fpictures, rsteps, rpictures), 1):
         last = k == n
-        forward_result = (f"<p class='result'>Forward pass done: <code>{esc(d(root_name))}/"
+        forward_result = (f"<p class='done'>Forward pass done: <code>{esc(d(root_name))}/"
                           f"{esc(d(names[wrt]))} = {esc(format_number(fstep.tangent))}</code>. For "
                           f"the other {len(inputs) - 1} input(s), run the pass again, once each.</p>"
                           if last else "")
-        reverse_result = ("<p class='result'>Backward pass done: every input's gradient, in one "
+        reverse_result = ("<p class='done'>Backward pass done: every input's gradient, in one "
                           "pass: " + ", ".join(
                               f"<code>{esc(d(root_name))}/{esc(d(names[x]))} = "
                               f"{esc(format_number(x.grad))}</code>" for x in inputs) + ".</p>"
@@ -232,6 +232,7 @@ _PAIR_CSS = """
 .pane .picture { max-height: 55vh; }
 .passes { display: flex; gap: 1.5rem; margin: .3rem 0; }
 .passes > div { flex: 1 1 0; }
+.done { background: #eef6ee; border: 1px solid #9c9; padding: .4rem .6rem; }
 """
 
 
