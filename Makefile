@@ -3,18 +3,20 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+# Only the project's own code is linted: a scratch file in the root does not fail `make test`.
+LINT_PATHS := autograd nn demos tests
 
-.PHONY: demo test lint setup clean gallery bench
+.PHONY: demo test lint setup clean gallery bench lab
 
 demo: $(STAMP)
 	$(PY) -m demos.xor
 
 test: $(STAMP)
-	$(PY) -m ruff check .
+	$(PY) -m ruff check $(LINT_PATHS)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(PY) -m ruff check .
+	$(PY) -m ruff check $(LINT_PATHS)
 
 # Re-runs every tutorial demo in full (a few minutes) and rewrites the README's pictures in docs/.
 gallery: $(STAMP)
@@ -25,6 +27,12 @@ gallery: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[bench]'
 	$(PY) -m demos.benchmark --json out/benchmark.json $(BENCH_ARGS)
+
+# The notebook course (demos/notebooks/) in JupyterLab, with the live widgets: installs the
+# `notebook` extra (kernel, anywidget, JupyterLab) first. Not needed by `make demo` or `make test`.
+lab: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[notebook]'
+	$(PY) -m jupyterlab --ServerApp.root_dir=demos/notebooks $(LAB_ARGS)
 
 setup: $(STAMP)
 

@@ -12,13 +12,13 @@ from __future__ import annotations
 import math
 import sys
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from .op import Op
-from .value import SWITCHES, Value, describe, path_from_root, shorten
+from .value import SWITCHES, Value, chain_rule, describe, local_derivatives, path_from_root, shorten
 
 
 class AnomalyError(FloatingPointError):
@@ -48,13 +48,39 @@ def detect_anomaly(warn: bool = False) -> Iterator[None]:
     The switch is per thread, like `no_grad()`: it checks the ops this thread runs, and other
     threads carry on unchecked.
     """
-    before = SWITCHES.anomaly
+    before, read_before = SWITCHES.anomaly, SWITCHES.number_read
     SWITCHES.anomaly = _Checker(warn)
+    SWITCHES.number_read = report_read
     try:
         yield
     finally:
-        SWITCHES.anomaly = before
+        SWITCHES.anomaly, SWITCHES.number_read = before, read_before
 
+
+def report_read(node: Value) -> None:
+    """Called by ``float(v)`` inside `detect_anomaly()`: a number taken out of the graph.
+
+    Always a warning, never an error: reading a number on purpose (to print it) is fine, and
+    ``v.data`` (or ``f"{v:.3f}"``) does it without a warning. Local rules that branch on
+    ``float(x)`` during a backward pass are not reported.
+    """
+    frame = sys._getframe(1)
+    while frame is not None:  # inside the chain rule: a local rule deciding a branch
+        if frame.f_code in _BACKWARD_CODE:
+            return
+        frame = frame.f_back
+    name = node.label or f"a value (= {node.data:g})"
+    message = (f"f read {name}'s number outside the graph: float() (and math.exp(v) and the like, "
+               f"which call it) gives a plain float, so no gradient flows back along that path. "
+               f"Use the Value's ops (v.exp(), v.log(), …) to stay in the graph, or v.data to read "
+               f"the number on purpose.")
+    level, frame = 2, sys._getframe(1)
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(_LIBRARY):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, AnomalyWarning, stacklevel=level)
+
+
+_BACKWARD_CODE = (chain_rule.__code__, local_derivatives.__code__)
 
 # Frames inside these folders are the library; a warning points at the first frame outside them.
 _LIBRARY = (str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parent.parent / "nn"))
@@ -136,7 +162,6 @@ class _Checker:
         number. The first such node (leaves first, so its own inputs are still consistent) is
         reported, with the input that changed when the graph was built under this switch.
         """
-        self.reported.clear()
         for node in order:
             children = node.children
             if not children:
@@ -177,12 +202,12 @@ class _Checker:
                 f"rebuild the graph (run the forward pass again) after changing a value. Path from "
                 f"the root: {path_from_root(root, node)}.")
 
-    def gradients(self, root: Value, node: Value, grads: Mapping[Value, Any] | None = None) -> None:
-        """Called by the core after `node` passed its gradient on (``grads``, or else ``.grad``)."""
+    def gradients(self, root: Value, node: Value) -> None:
+        """Called by the core after `node` passed its gradient on to its children's ``.grad``."""
         if node is root:  # the first node of every pass: start afresh
             self.reported.clear()
         children = node.children
-        upstream = _number(node.grad if grads is None else grads[node])
+        upstream = _number(node.grad)
         if not math.isfinite(upstream):
             return  # reported at the node where it started (or the seed was not finite)
         op = node._op
@@ -191,7 +216,7 @@ class _Checker:
         if not forward_ok and self.mode == "warn":
             return  # NaN/inf already in the forward pass: reported there, when it was made
         for i, child in enumerate(children):
-            g = _number(child.grad if grads is None else grads[child])
+            g = _number(child.grad)
             if math.isfinite(g) or id(child) in self.reported:
                 continue
             self.reported.add(id(child))

@@ -399,7 +399,12 @@ def _gradcheck(f: Callable[..., Value], xs: list[float], eps: float, atol: float
         return [*xs[:k], t, *xs[k + 1:]]
 
     subject = "f at " + ", ".join(f"{n} = {v:g}" for n, v in zip(names, xs))
-    out, vals = build(xs)
+    read: list[Value] = []  # Values whose number f read with float() (math.exp(v) does that too)
+    before, SWITCHES.number_read = SWITCHES.number_read, read.append
+    try:
+        out, vals = build(xs)
+    finally:
+        SWITCHES.number_read = before
     rows: list[Row] = []
     if order == 1 and "rev" in modes:
         try:
@@ -440,8 +445,17 @@ def _gradcheck(f: Callable[..., Value], xs: list[float], eps: float, atol: float
         result.fwd_rows = [_forward_row(f"u{k + 1}", build, xs, u, out.data, eps, atol, rtol)
                            for k, u in enumerate(result.directions)]
     if not result.ok and any(r.status != "not finite" for r in result.failures):
-        result.culprits = _diagnose(out, vals, result, order, eps, atol, rtol)
+        result.culprits = _read_outside(read) + _diagnose(out, vals, result, order, eps, atol, rtol)
     return result
+
+
+def _read_outside(read: list[Value]) -> list[str]:
+    """The Values whose number f took out of the graph with float() or math.*: no gradient
+    flows back along that path, which explains a failing row better than any op can."""
+    names = list(dict.fromkeys(v.label or f"a value computed in f (= {v.data:g})" for v in read))
+    return [f"f read {name}'s number outside the graph (float({name}), or math.exp({name}) and "
+            f"the like, give a plain float): no gradient flows back along that path. Use the "
+            f"Value's own ops ({name}.exp(), {name}.log(), …) instead." for name in names[:3]]
 
 
 def _directions(n: int, count: int = 2) -> list[list[float]]:

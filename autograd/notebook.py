@@ -24,7 +24,7 @@ from collections import Counter
 from pathlib import Path
 
 from .gradcheck import GradcheckResult
-from .stepper import Step, format_number, stepper_html
+from .stepper import Step, d, format_number, stepper_html
 from .value import Value, topological_order
 from .viz import INSTALL_HINT, draw_dot, svg_source
 
@@ -62,10 +62,13 @@ def graph_summary(root: Value, limit: int = 8) -> str:
              f"made by ops)"]
     if ops:
         lines.append("ops: " + ", ".join(f"{name} ×{n:,}" for name, n in ops.most_common()))
-    named = [leaf for leaf in leaves if leaf.label] or leaves
-    shown = ", ".join(f"{leaf.label or format_number(leaf.data)} = {format_number(leaf.data)} "
-                      f"(grad {format_number(leaf.grad)})" for leaf in named[:limit])
+    named = [leaf for leaf in leaves if leaf.label]
+    shown = ", ".join(f"{leaf.label} = {format_number(leaf.data)} (grad {format_number(leaf.grad)})"
+                      for leaf in named[:limit])
     more = f", … {len(named) - limit:,} more" if len(named) > limit else ""
+    constants = len(leaves) - len(named)
+    if constants:
+        more += f"{'; ' if named else ''}{constants:,} unlabelled constant{'s' * (constants != 1)}"
     lines.append(f"leaves: {shown}{more}")
     return "\n".join(lines)
 
@@ -90,18 +93,21 @@ def value_html(root: Value) -> str | None:
 
 
 def step_html(step: Step) -> str:
-    """A `Step` as an HTML table: the node, its upstream gradient, and the chain rule per input."""
+    """A `Step` as an HTML table: the node, its upstream gradient, and the chain rule per input
+    (in the stepper's words: the user's names, the op's rule beside them)."""
     esc = html.escape
-    op = step.node.op_info
+    symbol = step.node.op_info.symbol
     up = format_number(step.upstream)
     rows = "".join(
-        f"<tr><td><code>{esc(c.arg)} = {esc(c.name)}</code></td><td><code>{esc(c.formula)}</code></td>"
+        f"<tr><td><code>{esc(c.name)}</code></td><td><code>{esc(c.derivative)}</code>"
+        f"<div style='color:#666;font-size:.85em'>rule of {esc(symbol)}: {esc(c.formula)}</div></td>"
         f"<td>{esc(up)} × {esc(format_number(c.local))} = <b>{esc(format_number(c.contribution))}</b>"
         f"</td><td>{esc(format_number(c.grad_before))} → <b>{esc(format_number(c.grad_after))}</b>"
         f"</td></tr>" for c in step.children)
     return (f'<div class="glassgrad-step"><p><b>Step {step.number} of {step.total}</b>: '
-            f"<code>{esc(step.name)} = {esc(op.expr)}</code> = {esc(format_number(step.node.data))}; "
-            f"upstream gradient <code>d root / d {esc(step.name)} = {esc(up)}</code></p>"
+            f"<code>{esc(step.name)}</code> = {esc(format_number(step.node.data))}, made by "
+            f"<code>{esc(step.made_by)}</code>; upstream gradient "
+            f"<code>∂root/{esc(d(step.name))} = {esc(up)}</code></p>"
             f"<table><thead><tr><th>input</th><th>local derivative</th><th>upstream × local</th>"
             f"<th>its grad</th></tr></thead><tbody>{rows}</tbody></table></div>")
 

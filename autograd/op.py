@@ -9,11 +9,22 @@ op in `ops.py` is declared this way, and so is every op a user writes. Nodes are
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from .value import Value, _check_arity, _leaf, _record, _to_float, apply, forward_error, lift
+from .value import (
+    Value,
+    _check_arity,
+    _leaf,
+    _record,
+    _to_float,
+    apply,
+    checked_output,
+    forward_error,
+    lift,
+)
 
 
 class Op:
@@ -51,6 +62,7 @@ class Op:
         "margin",
         "name",
         "params",
+        "proven",
         "symbol",
         "variadic",
     )
@@ -86,6 +98,7 @@ class Op:
         self.params = params or {}
         self.family = family
         self._bound: dict[tuple, Op] = {}
+        self.proven = False  # True once the forward rule has returned a float (see checked_output)
 
     @property
     def arity(self) -> int | None:
@@ -137,14 +150,38 @@ class Op:
                 return apply(op, *inputs)
         _check_arity(op, inputs)
         try:
-            return op.forward(*inputs)
+            out = op.forward(*inputs)
         except (ValueError, ZeroDivisionError, OverflowError, TypeError) as err:
             # The same messages as on Values (a non-number among the inputs: lift says so).
             children = tuple(lift(x, op) for x in inputs)
             raise forward_error(op, children, err) from (err if isinstance(err, TypeError) else None)
+        return out if out.__class__ is float else checked_output(op, out)
 
     def __repr__(self) -> str:
         return f"Op({self.name!r}, expr={self.expr!r})"
+
+    def __reduce__(self) -> tuple:
+        """Saved by name (its rules are functions, often lambdas): the registry's op of that
+        name, bound to the same parameters, when read back (pickle, copy)."""
+        family = self.family or self
+        if REGISTRY.get(family.name) is not family:
+            raise TypeError(
+                f"op {family.name!r} cannot be saved: ops are saved by their registry name, and "
+                f"this one is not (or no longer) the op registered under it. Declare it with "
+                f"defop(...) and do not replace it while its nodes are alive.")
+        if self.family is None:
+            return registered_op, (self.name,)
+        return registered_op, (family.name, self.params)
+
+
+def registered_op(name: str, params: dict[str, Any] | None = None) -> Op:
+    """The op registered as `name` (bound to `params`): how pickled nodes find their op again."""
+    op = REGISTRY.get(name)
+    if op is None:
+        raise LookupError(
+            f"the saved graph uses op {name!r}, which this program has not declared: import the "
+            f"module that calls defop({name!r}, ...) before unpickling")
+    return op.bind(**params) if params else op
 
 
 def _check_params(family: Op, params: dict[str, Any]) -> None:
@@ -207,6 +244,20 @@ def defop(
     an input, compare ``float(x)``. Keyword details are those of `Op` (args, expr, formulas, symbol,
     domain, margin, doc, params, variadic). `method="softplus"` also installs ``Value.softplus``;
     `rmethod` installs a reflected operator (``__radd__``: the number on the left, ``2 + v``).
+    A method name must not break `Value` itself: dunders other than the arithmetic operators
+    (`ARITHMETIC_DUNDERS`) and Value's own attributes (``data``, ``grad``, ``label``, ``children``,
+    ``op``, ``backward`` …) are refused, even with ``replace=True``. A family's `symbol` template
+    may name only its parameters (``symbol="leaky_relu({alpha})"``); it is checked here.
+
+    ``replace=True`` makes the new op the one used from then on: it takes over the methods and
+    operators the old op installed (even without `method`), the expression parser looks ops up
+    by name, and neurons made afterwards use the registered ``sum`` and activation. Not reached:
+    local-derivative rules of other ops (``sin``'s rule keeps calling the built-in ``cos``),
+    ``x ** p`` and ``abs(x)`` (installed by `ops.py` itself: assign ``Value.__pow__``/``__abs__``),
+    neurons made before, and nodes already built.
+
+    The forward rule must return a real number (a float, or an int, bool or NumPy scalar, which
+    become floats): anything else is refused with a TypeError naming the op at the first call.
     """
     if not isinstance(name, str) or not name:
         raise TypeError(f"defop: the op needs a non-empty name, got {name!r}")
@@ -216,24 +267,75 @@ def defop(
         raise ValueError(f"defop: an op named {name!r} exists already; pick another name "
                          f"or pass replace=True")
     op = Op(name, forward, local, **details)
+    if op.params:
+        _check_symbol(op)
     # Check every method name before anything is registered, so a failed call leaves no trace.
     for attr in (method, rmethod):
-        owner = _INSTALLED.get(attr) if attr else None
-        if attr and (owner if owner is not None else hasattr(Value, attr)) and owner != name \
-                and not replace:
-            taken = f"op {owner!r}'s method" if owner else "an attribute"
+        if attr is None:
+            continue
+        _check_method_name(name, attr)
+        owner = _INSTALLED.get(attr)
+        if (owner if owner is not None else hasattr(Value, attr)) and owner != name and not replace:
+            taken = f"op {owner!r}'s method" if owner else "an arithmetic operator"
             raise ValueError(f"defop({name!r}): Value.{attr} is {taken} already; pick another "
                              f"method name or pass replace=True")
     REGISTRY[name] = op
-    for attr, reflected in ((method, False), (rmethod, True)):
-        if attr:
-            setattr(Value, attr, _as_method(op, reflected))
-            _INSTALLED[attr] = name
+    installs = {attr: attr in _REFLECTED for attr, owner in _INSTALLED.items() if owner == name}
+    installs.update({attr: reflected for attr, reflected in ((method, False), (rmethod, True)) if attr})
+    for attr, reflected in installs.items():  # a replaced op's old methods now apply the new one
+        setattr(Value, attr, _as_method(op, reflected))
+        _INSTALLED[attr] = name
+        (_REFLECTED.add if reflected else _REFLECTED.discard)(attr)
     return op
+
+
+#: The dunders an op may install: Python's arithmetic operators. Any other (``__getattr__``,
+#: ``__bool__``, ``__eq__``, ``__hash__``, ``__init__`` …) would change what a Value *is*.
+ARITHMETIC_DUNDERS = frozenset(
+    f"__{prefix}{name}__" for name in ("add", "sub", "mul", "truediv", "floordiv", "mod", "pow",
+                                       "matmul") for prefix in ("", "r", "i")
+) | {"__neg__", "__pos__", "__abs__"}
+
+
+def _check_method_name(name: str, attr: Any) -> None:
+    """Refuse a method name that would break `Value` itself, whatever `replace` says."""
+    if not isinstance(attr, str) or not attr.isidentifier():
+        raise ValueError(f"defop({name!r}): the method name must be a Python identifier, got "
+                         f"{attr!r:.40}")
+    if attr.startswith("__") and attr.endswith("__"):
+        if attr not in ARITHMETIC_DUNDERS:
+            raise ValueError(f"defop({name!r}): Value.{attr} is part of what a Value is, not an "
+                             f"operator an op may take over; the dunders an op may install are "
+                             f"{', '.join(sorted(ARITHMETIC_DUNDERS))}")
+    elif hasattr(Value, attr) and attr not in _INSTALLED:
+        raise ValueError(f"defop({name!r}): Value.{attr} is one of Value's own attributes "
+                         f"(not an op's method); an op cannot replace it, even with replace=True. "
+                         f"Pick another method name")
+
+
+def _check_symbol(op: Op) -> None:
+    """A family's `symbol` template may name only its parameters: ``"leaky_relu({alpha})"``."""
+    try:
+        fields = [field for _, field, _, _ in string.Formatter().parse(op.symbol) if field is not None]
+    except ValueError as err:  # "{" without "}", …
+        raise ValueError(f"defop({op.name!r}): the symbol template {op.symbol!r} is not a valid "
+                         f"format string ({err}); write {{{next(iter(op.params))}}} for a "
+                         f"parameter and {{{{ }}}} for a brace") from None
+    for field in fields:
+        if field not in op.params:
+            raise ValueError(f"defop({op.name!r}): the symbol template {op.symbol!r} names "
+                             f"{{{field}}}, which is not a parameter; it may use "
+                             f"{', '.join('{' + k + '}' for k in op.params)}")
+    try:
+        _format_symbol(op.symbol, op.params, "")
+    except (ValueError, TypeError) as err:  # a format spec that does not fit the value
+        raise ValueError(f"defop({op.name!r}): the symbol template {op.symbol!r} cannot show the "
+                         f"default parameters {op.params}: {err}") from None
 
 
 #: Value method name -> the op that installed it (so one op cannot silently take another's).
 _INSTALLED: dict[str, str] = {}
+_REFLECTED: set[str] = set()  # those of them that are reflected operators (the number on the left)
 _MISSING: Any = object()  # "no operand given", so that v.__add__() reports a missing input
 
 

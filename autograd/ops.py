@@ -16,7 +16,7 @@ import operator
 from collections.abc import Iterable
 from typing import Any
 
-from .op import Op, defop
+from .op import REGISTRY, Op, defop
 from .value import Value, _record, _to_float, apply, lift
 
 
@@ -60,6 +60,19 @@ ADD = defop(
     args=("a", "b"), expr="a + b", formulas=("1", "1"), method="__add__", rmethod="__radd__",
     doc="a + b. Local derivatives: ∂/∂a = 1, ∂/∂b = 1 (a sum passes its gradient on unchanged).",
 )
+_add_number_first = Value.__radd__
+
+
+def _radd(self: Value, other: Any) -> Value:
+    """``number + v``. ``sum(values)`` starts from the int 0, and ``0 + v`` is v itself: no
+    constant-0 leaf and no extra ``+`` node in the graph (``sum_values`` makes one Σ node)."""
+    if other.__class__ is int and other == 0:
+        return self
+    return _add_number_first(self, other)
+
+
+Value.__radd__ = _radd
+
 SUB = defop(
     "-", operator.sub, lambda a, b, out: (1.0, -1.0),
     args=("a", "b"), expr="a - b", formulas=("1", "-1"), method="__sub__", rmethod="__rsub__",
@@ -225,7 +238,7 @@ def sum_values(values: Iterable[Any], start: Any = 0.0) -> Value:
         terms.append(start)
     if not terms:
         return lift(start, SUM)
-    return apply(SUM, *terms)
+    return apply(REGISTRY["sum"], *terms)  # a `sum` replaced with defop(replace=True) is used
 
 
 def _softplus(x: float) -> float:

@@ -20,10 +20,12 @@ from collections.abc import Mapping
 from typing import Any, NoReturn
 
 from . import ops
-from .op import Op
+from .op import REGISTRY, Op
 from .value import Value, _to_float
 
-#: The functions an expression may call: name → op of the op table (one argument each).
+#: The functions an expression may call: name → the built-in op of that name (one argument each).
+#: The op actually applied is looked up in `REGISTRY` by name when the expression is read, so an op
+#: replaced with ``defop(..., replace=True)`` is the one the parser uses, operators included.
 FUNCTIONS: dict[str, Op] = {
     "exp": ops.EXP, "log": ops.LOG, "tanh": ops.TANH, "sigmoid": ops.SIGMOID, "relu": ops.RELU,
     "leaky_relu": ops.LEAKY_RELU, "sqrt": ops.SQRT, "abs": ops.ABS, "sin": ops.SIN, "cos": ops.COS,
@@ -189,7 +191,7 @@ class _Parser:
         while self.peek()[0] in ("+", "-"):
             _, op, pos = self.take()
             right, _ = self.term()
-            left = self.combine(_BINARY[op], (left, right), pos, start)
+            left = self.combine(_current(_BINARY[op]), (left, right), pos, start)
         self.depth -= 1
         return left, start
 
@@ -198,7 +200,7 @@ class _Parser:
         while self.peek()[0] in ("*", "/"):
             _, op, pos = self.take()
             right, _ = self.unary()
-            left = self.combine(_BINARY[op], (left, right), pos, start)
+            left = self.combine(_current(_BINARY[op]), (left, right), pos, start)
         return left, start
 
     def unary(self) -> tuple[Operand, int]:
@@ -209,7 +211,7 @@ class _Parser:
             value, _ = self.unary()
             self.depth -= 1
             if kind == "-":
-                value = self.combine(ops.NEG, (value,), pos, pos)
+                value = self.combine(_current(ops.NEG), (value,), pos, pos)
             return value, pos
         return self.power()
 
@@ -220,7 +222,7 @@ class _Parser:
         _, _, pos = self.take()
         exponent, _ = self.unary()
         if isinstance(exponent, Value):  # a Value exponent: the two-input op a**b
-            return self.combine(ops.PVAL, (base, exponent), pos, start), start
+            return self.combine(_current(ops.PVAL), (base, exponent), pos, start), start
         try:  # a number exponent: the power rule op x**p (or plain arithmetic on two numbers)
             value = base ** exponent if isinstance(base, Value) else ops.power(base, exponent)
         except (ValueError, ZeroDivisionError, OverflowError) as err:
@@ -266,7 +268,7 @@ class _Parser:
         if self.peek()[0] == ",":
             self.fail(f"{name} takes one argument", self.peek()[2])
         self.expect(")", pos + len(name))
-        return self.combine(op, (argument,), pos, pos)
+        return self.combine(_current(op), (argument,), pos, pos)
 
     def expect(self, kind: str, opened: int) -> None:
         found, token, pos = self.take()
@@ -289,6 +291,11 @@ class _Parser:
             end = self.tokens[self.i - 1][2] + len(self.tokens[self.i - 1][1])
             value.label = " ".join(self.text[start:end].split())
         return value
+
+
+def _current(op: Op) -> Op:
+    """The op registered under `op`'s name now: itself, or what replaced it (defop(replace=True))."""
+    return REGISTRY.get(op.name, op)
 
 
 def _is_digit(c: str) -> bool:

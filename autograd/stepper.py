@@ -36,7 +36,7 @@ from .value import (
     topological_order,
     undo_pass,
 )
-from .viz import draw_step, number_text, svg_source
+from .viz import draw_step, number_text, reading_order, svg_source
 
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
@@ -44,23 +44,6 @@ _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 def format_number(x: float) -> str:
     """A number for step texts: 6 significant digits; ``-0.0`` is shown as ``0``."""
     return number_text(x, ".6g")
-
-
-def reading_order(root: Value) -> list[Value]:
-    """Every node behind `root` in the order the expression reads: each node after its inputs,
-    inputs left to right (``x1, w1, x1*w1, x2, w2, x2*w2, …``). Iterative, like `topological_order`."""
-    order: list[Value] = []
-    seen: set[Value] = set()
-    stack: list[tuple[Value, bool]] = [(root, False)]
-    while stack:
-        node, inputs_done = stack.pop()
-        if inputs_done:
-            order.append(node)
-        elif node not in seen:
-            seen.add(node)
-            stack.append((node, True))
-            stack.extend((child, False) for child in reversed(node.children))
-    return order
 
 
 def node_names(order: Sequence[Value]) -> dict[Value, str]:

@@ -20,6 +20,8 @@ from numbers import Real
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from .op import Op
 
 Number = float | int
@@ -40,6 +42,9 @@ class _Switches(threading.local):
     def __init__(self) -> None:  # runs once in each thread that touches SWITCHES
         self._grad_enabled = True
         self._anomaly: Any = None
+        # Called with the Value whose number float() reads (math.exp(v) does too), or None: how
+        # gradcheck and detect_anomaly() notice f leaving the graph. The core calls it, never imports.
+        self.number_read: Callable[[Value], None] | None = None
 
     @property
     def grad_enabled(self) -> bool:
@@ -168,8 +173,56 @@ class Value:
         """The `Op` record that made this node (None for a leaf): forward rule, derivative, formulas."""
         return self._op
 
+    # --- Python's number habits. Each reads the number and gives a plain number (or text): none of
+    # them is differentiable, and a gradient does not flow back through what they return.
+
     def __float__(self) -> float:
+        """``float(v)`` (and ``math.exp(v)``, which calls it) is ``v.data``: outside the graph."""
+        hook = SWITCHES.number_read
+        if hook is not None:
+            hook(self)
         return self.data
+
+    def item(self) -> float:
+        """The number, as PyTorch's ``tensor.item()`` gives it: ``v.data``."""
+        return self.data
+
+    def detach(self) -> Value:
+        """A new leaf with this number and label: what is built from it does not reach this graph."""
+        return _leaf(self.data, self.label)
+
+    def __format__(self, spec: str) -> str:
+        """``f"{v:.3f}"``, ``format(v, ".2e")``: the number formatted; ``f"{v}"`` is ``repr(v)``."""
+        return format(self.data, spec) if spec else repr(self)
+
+    def __round__(self, ndigits: int | None = None) -> float | int:
+        return round(self.data, ndigits)
+
+    def __int__(self) -> int:
+        return int(self.data)
+
+    def __trunc__(self) -> int:
+        return math.trunc(self.data)
+
+    def __floor__(self) -> int:
+        return math.floor(self.data)
+
+    def __ceil__(self) -> int:
+        return math.ceil(self.data)
+
+    def __bool__(self) -> bool:
+        raise TypeError(f"a Value has no truth value (is {self!r} true?): compare its number "
+                        f"instead, e.g. `if v.data > 0:` or `if v > 0:` (comparisons read the "
+                        f"number), or test for None with `if v is not None:`")
+
+    # --- pickle and copy: see _reduce below.
+
+    def __reduce_ex__(self, protocol: Any) -> tuple:
+        return _reduce(self)
+
+    def __copy__(self) -> Value:
+        """A new node with the same number, grad, label, op and inputs (the inputs are shared)."""
+        return _rebuild(self.data, self.grad, self.label, self._op, self.children)
 
     def __repr__(self) -> str:
         parts = [f"data={self.data:.6g}", f"grad={self.grad:.6g}"]
@@ -194,6 +247,21 @@ class Value:
         return self.data >= _data_of(other, ">=")
 
     __hash__ = object.__hash__
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Value:
+        """``copy.deepcopy``: the whole graph behind this node, copied leaves first, without recursion.
+
+        Numbers, grads, labels and the shape of the graph (shared nodes stay shared) are copied;
+        ops are not (they are entries of the op table, like functions). Python's default would
+        recurse once per node and stop at a chain of a few thousand.
+        """
+        for node in topological_order(self):
+            if id(node) not in memo:
+                twin = _new(Value)
+                twin.data, twin.grad, twin.label, twin._op = node.data, node.grad, node.label, node._op
+                twin.children = tuple([memo[id(c)] for c in node.children])
+                memo[id(node)] = twin
+        return memo[id(self)]
 
     def backward(self, gradient: Any = 1.0) -> None:
         """Fill in ``.grad`` of every node behind this one with d self / d node (reverse-mode autodiff).
@@ -220,6 +288,55 @@ class Value:
         """Set ``.grad`` to 0 on this node and every node behind it."""
         for node in topological_order(self):
             node.grad = 0.0
+
+
+# Pickling a Value writes the nodes behind it first, leaves first, and then the node itself: when
+# a node is written its inputs are already in the pickle (a back-reference), so a chain of a
+# million nodes pickles without deep recursion. `_AHEAD` holds, per thread, the ids of nodes
+# being written that way; their own reduction is then the shallow one.
+_AHEAD = threading.local()
+
+
+def _reduce(node: Value) -> tuple:
+    state = (node.data, node.grad, node.label, node._op, node.children)
+    if not node.children:
+        return _rebuild, state
+    ahead: set[int] = getattr(_AHEAD, "ids", None) or set()
+    _AHEAD.ids = ahead
+    if id(node) in ahead:  # written as part of a later node's prelude: its inputs came before it
+        ahead.discard(id(node))
+        return _rebuild, state
+    prelude = topological_order(node)[:-1]
+    ids = [id(n) for n in prelude if n.children]
+    ahead.update(ids)
+    return _rebuild_after, (prelude, _Release(ids), *state)
+
+
+def _rebuild(data: float, grad: float, label: str, op: Op | None, children: tuple) -> Value:
+    node = _new(Value)
+    node.data, node.grad, node.label, node._op, node.children = data, grad, label, op, children
+    return node
+
+
+def _rebuild_after(prelude: list, release: None, *state: Any) -> Value:
+    return _rebuild(*state)  # the prelude was only there to be written (and read) first
+
+
+class _Release:
+    """Written right after a prelude: forgets the ids that no longer need the shallow form."""
+
+    def __init__(self, ids: list[int]) -> None:
+        self.ids = ids
+
+    def __reduce__(self) -> tuple:
+        ahead = getattr(_AHEAD, "ids", set())
+        for i in self.ids:
+            ahead.discard(i)
+        return _nothing, ()
+
+
+def _nothing() -> None:
+    return None
 
 
 def _data_of(x: Any, where: str) -> float:
@@ -296,6 +413,8 @@ def _record(op: Op, out: float, children: tuple[Value, ...]) -> Value:
     Written as plain slot assignments on a bare object rather than a call to ``Value(...)``: the
     number is known to be a float already, and this runs once per node.
     """
+    if not op.proven:  # until its forward rule has given a float: is `out` a real number?
+        out = checked_output(op, out)
     node = _new(Value)
     node.data = out
     node.grad = 0.0
@@ -310,6 +429,32 @@ def _record(op: Op, out: float, children: tuple[Value, ...]) -> Value:
         if switches.anomaly is not None:
             switches.anomaly.forward(op, children, out, node)
     return node
+
+
+def checked_output(op: Op, out: Any) -> float:
+    """A forward rule's result as a float: a real number is converted, anything else refused.
+
+    Refused at the first call that returns it, naming the op, rather than stored in ``.data`` to
+    fail somewhere far away (a str in a sum, a complex in a log, None in a picture). Once a rule
+    has given a float the op counts as `proven` and nodes skip this check (checking every result
+    would cost about 3% of building a node); a rule that gives a float first and something else
+    later is not caught.
+    """
+    if out.__class__ is float:
+        op.proven = True
+        return out
+    if isinstance(out, Real):
+        return _to_float(out, f"{op.name}: its forward rule's result")
+    if out is None:
+        hint = "; does the rule forget to `return` its result?"
+    elif isinstance(out, complex) or "complex" in type(out).__name__:
+        hint = "; glassgrad works on real numbers only"
+    elif isinstance(out, Value):
+        hint = "; a forward rule works on plain floats (use math.*, not ops, inside it)"
+    else:
+        hint = ""
+    raise TypeError(f"{op.name}: its forward rule returned {type(out).__name__} {out!r:.40}, not "
+                    f"a real number; a forward rule must return a float{hint}")
 
 
 def describe(node: Value) -> str:

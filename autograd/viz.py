@@ -8,7 +8,8 @@ and an MLP reads best as boxes per neuron inside boxes per layer. A leaf's group
 without the last dotted part; an op node joins a group by these rules, applied leaves first:
 
 1. it has a parameter of exactly one group among its inputs — the products ``w·x`` and the sum
-   that adds the bias (parameters of two groups meeting: no group);
+   that adds the bias (parameters of two groups meeting: no group, unless one group is inside the
+   other: an input put in layer ``L0`` times a weight of neuron ``L0.N1`` joins ``L0.N1``);
 2. all of its inputs are nodes of rule 1 or 2 of one group — the sum of the products when there
    is no bias; a sum (``Σ``) always counts here;
 3. it has one input, a node of rule 1 or 2 — the activation, where the neuron ends.
@@ -29,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import graphviz
 
-from .value import Value, topological_order
+from .value import Value
 
 if TYPE_CHECKING:
     from .stepper import ForwardStep, Step
@@ -58,6 +59,24 @@ def number_text(x: float, spec: str = ".4g") -> str:
     return text
 
 
+def reading_order(root: Value) -> list[Value]:
+    """Every node behind `root` in the order the expression reads: each node after its inputs,
+    inputs left to right (``x1, w1, x1*w1, x2, w2, x2*w2, …``). Iterative, like `topological_order`.
+    Pictures lay their nodes out in this order, so w0 comes left of w1 and neuron N0 left of N1."""
+    order: list[Value] = []
+    seen: set[Value] = set()
+    stack: list[tuple[Value, bool]] = [(root, False)]
+    while stack:
+        node, inputs_done = stack.pop()
+        if inputs_done:
+            order.append(node)
+        elif node not in seen:
+            seen.add(node)
+            stack.append((node, True))
+            stack.extend((child, False) for child in reversed(node.children))
+    return order
+
+
 def parameter_group(node: Value) -> str | None:
     """The default clustering of leaves: ``L0.N1.w0`` → ``L0.N1``; labels without a dot → None."""
     label = node.label
@@ -81,8 +100,11 @@ def assign_groups(order: list[Value], leaf_group: Callable[[Value], str | None])
             continue
         direct = {group[c] for c in children if c in params}
         if direct:
-            if len(direct) == 1:
-                group[node] = direct.pop()
+            deepest = max(direct, key=len)
+            # One group, or groups nested in it (an input of layer "L0" times a weight of
+            # neuron "L0.N1"): the node belongs to the innermost.
+            if all(deepest == g or deepest.startswith(g + ".") for g in direct):
+                group[node] = deepest
                 body.add(node)
             continue
         inner = {group.get(c) for c in children}
@@ -109,6 +131,10 @@ def draw_dot(
     classes: Mapping[Value, str] | None = None,
     edges: Iterable[tuple[Value, Value]] | None = None,
     size: str | None = None,
+    stacked: bool = False,
+    title: str | None = None,
+    fontsize: float = 11,
+    nodesep: float | None = None,
     grad_name: str = "grad",
 ) -> graphviz.Digraph:
     """The graph behind `root` as a `graphviz.Digraph`: a table per value, an oval per op.
@@ -128,6 +154,8 @@ def draw_dot(
       place of the grad (the stepper uses both); `svg_id`: a prefix for the ids in SVG output;
       `classes`: a CSS class per value for its ``<g class="node …">`` in SVG output.
     - `size`: Graphviz's size limit in inches, e.g. "13,40": a larger drawing is scaled down to fit.
+    - `stacked`: name, data and grad one above the other (a narrow record) instead of in a row.
+    - `title`: a line of text above the picture.
     - `grad_name`: the word before the grad cell's number ("tangent" in the forward-mode stepper).
     """
     if rankdir not in ("LR", "RL", "TB", "BT"):
@@ -141,7 +169,7 @@ def draw_dot(
         raise ValueError(f"draw_dot: max_nodes must be a positive int, got {max_nodes!r}")
     if not isinstance(root, Value):
         raise TypeError(f"draw_dot: expected a Value, got {type(root).__name__} {root!r:.40}")
-    order = topological_order(root)
+    order = reading_order(root)
     count = len(order) + sum(1 for node in order if node.children)
     if count > max_nodes:
         raise GraphTooLarge(
@@ -165,9 +193,13 @@ def draw_dot(
     dot.attr(rankdir=rankdir, fontname="Helvetica", bgcolor="white")
     if size:
         dot.attr(size=size)
+    if nodesep is not None:
+        dot.attr(nodesep=f"{nodesep:g}", ranksep=f"{max(nodesep, 0.25):g}")
+    if title:
+        dot.attr(label=title, labelloc="t", labeljust="l", fontsize="12")
     if svg_id:
         dot.attr(id=svg_id)
-    dot.attr("node", fontname="Helvetica", fontsize="11")
+    dot.attr("node", fontname="Helvetica", fontsize=str(fontsize))
     dot.attr("edge", color="#555555", arrowsize="0.7")
 
     statements: dict[str | None, list[tuple[str, dict[str, str]]]] = {}
@@ -178,7 +210,7 @@ def draw_dot(
         grad = (grad_text.get(node, "?") if grad_text is not None
                 else number_text(node.grad, number_format))
         data = number_text(node.data, number_format)
-        label = _value_label(name, data, grad if show_grad else None, fill, grad_name)
+        label = _value_label(name, data, grad if show_grad else None, fill, stacked, grad_name)
         attrs = {"label": label, "shape": "plain", "id": prefix + nid}
         css = (classes or {}).get(node) or ("highlight" if fill else "")
         if css:
@@ -193,16 +225,23 @@ def draw_dot(
                 op_attrs.update(style="filled", fillcolor=fill, penwidth="2")
             bucket.append((nid + "op", op_attrs))
 
-    _emit_clusters(dot, statements, prefix)
     for nid, attrs in statements.get(None, []):
         dot.node(nid, **attrs)
+    _emit_clusters(dot, statements, prefix)
     bold = {"color": "#d9480f", "penwidth": "2"}
     for node in order:
         if not node.children:
             continue
+        group = groups.get(node)
         for child in node.children:
             used = (child, node) in hot if hot is not None else node in colours and child in colours
-            dot.edge(ids[child], ids[node] + "op", **(bold if used else {}))
+            attrs = dict(bold) if used else {}
+            if group is not None and groups.get(child) != group:
+                # An edge into a box from outside it (x into a neuron, a layer's outputs into the
+                # next): one rank longer, so the box starts below whatever feeds it and the edge
+                # comes in from above instead of running across the boxes beside it.
+                attrs["minlen"] = "2"
+            dot.edge(ids[child], ids[node] + "op", **attrs)
         dot.edge(ids[node] + "op", ids[node])
     return dot
 
@@ -216,8 +255,8 @@ def _colours(highlight: Iterable[Value] | Mapping[Value, str]) -> dict[Value, st
 
 
 def _value_label(name: str, data: str, grad: str | None, fill: str | None,
-                 grad_name: str = "grad") -> str:
-    """A Graphviz HTML-like label: one row of cells, name | data | grad."""
+                 stacked: bool = False, grad_name: str = "grad") -> str:
+    """A Graphviz HTML-like label: one row of cells, name | data | grad (or a column, `stacked`)."""
     esc = html.escape
     bg = f' bgcolor="{fill}"' if fill else ""
     cells = []
@@ -227,8 +266,10 @@ def _value_label(name: str, data: str, grad: str | None, fill: str | None,
     if grad is not None:
         shown = '<font color="#999999">?</font>' if grad == "?" else esc(grad)  # "?": not reached yet
         cells.append(f"<td>{esc(grad_name)} {shown}</td>")
-    return (f'<<table border="0" cellborder="1" cellspacing="0" cellpadding="4"{bg}>'
-            f"<tr>{''.join(cells)}</tr></table>>")
+    rows = "".join(f"<tr>{c}</tr>" for c in cells) if stacked else f"<tr>{''.join(cells)}</tr>"
+    padding = 2 if stacked else 4
+    return (f'<<table border="0" cellborder="1" cellspacing="0" cellpadding="{padding}"{bg}>'
+            f"{rows}</table>>")
 
 
 def _emit_clusters(dot: graphviz.Digraph, statements: dict, prefix: str) -> None:
@@ -270,7 +311,8 @@ def draw_step(root: Value, step: Step | ForwardStep, grad_text: Mapping[Value, s
     classes[step.node] = "current"
     return draw_dot(root, highlight=colours, names=names, grad_text=grad_text, number_format=".4g",
                     svg_id=svg_id, classes=classes, max_nodes=10_000, rankdir=rankdir,
-                    edges=[(c.child, step.node) for c in step.children], grad_name=grad_name)
+                    edges=[(c.child, step.node) for c in step.children], stacked=True,
+                    grad_name=grad_name)
 
 
 def run_dot(source: str, fmt: str, *, timeout: float = 120.0) -> bytes:

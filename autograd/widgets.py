@@ -25,10 +25,11 @@ from typing import Any
 import anywidget
 import traitlets
 
+from .forward import ForwardStep, forward_steps
 from .notebook import step_html
-from .stepper import Step, backward_steps, format_number, grad_display, node_names
+from .stepper import Step, backward_steps, d, format_number, grad_display, node_names, reading_order
 from .value import Value, forward_error, topological_order
-from .viz import CURRENT, draw_dot, draw_step, svg_source
+from .viz import CURRENT, UPDATED, draw_dot, draw_step, svg_source
 
 #: A prediction is right when |guess − true| ≤ TOLERANCE · max(1, |true|).
 TOLERANCE = 1e-3
@@ -53,15 +54,20 @@ def rerun_forward(order: list[Value]) -> None:
 
 
 class BackwardPass:
-    """The backward pass of a graph as frames: one per `Step`, drawn on demand."""
+    """The backward pass of a graph as frames: one per `Step`, drawn on demand.
 
-    name = "backward"
+    Every pass class has this shape: built from (root, order, rankdir, seed leaf), it has a length
+    and, per frame k, a `picture` (SVG), an `explain`-ation (HTML), a `question` and its `truth`
+    for predict mode, and the `chain` rule that gives the truth.
+    """
 
-    def __init__(self, root: Value, order: list[Value], rankdir: str) -> None:
+    seed = None  # no seed: the backward pass starts at the root
+
+    def __init__(self, root: Value, order: list[Value], rankdir: str, seed: Value | None) -> None:
         for node in order:  # this pass's gradients only: leaves would otherwise accumulate
             node.grad = 0.0
         self.root, self.rankdir = root, rankdir
-        self.names = node_names(order)
+        self.names = node_names(reading_order(root))  # the names the steps use
         self.steps: list[Step] = list(backward_steps(root))
         self.shown = grad_display(self.steps, root)
         self.prefix = f"gg-{uuid.uuid4().hex[:8]}"
@@ -87,9 +93,9 @@ class BackwardPass:
         return step_html(self.steps[k])
 
     def question(self, k: int) -> str:
-        name = html.escape(self.steps[k].name)
-        return (f"<p>What is <code>d root / d {name}</code>, the gradient that reaches "
-                f"<code>{name}</code>? Type it and press Enter.</p>")
+        name = self.steps[k].name
+        return (f"<p>What is <code>∂root/{html.escape(d(name))}</code>, the gradient that reaches "
+                f"<code>{html.escape(name)}</code>? Type it and press Enter.</p>")
 
     def truth(self, k: int) -> float:
         return self.steps[k].upstream
@@ -98,15 +104,94 @@ class BackwardPass:
         """How step k's gradient comes about: the seed, or a sum over the node's consumers."""
         node, name = self.steps[k].node, self.steps[k].name
         if node is self.root:
-            return f"d root / d {name} = 1.0: the root's gradient is the seed of the pass."
-        parts = [f"({format_number(s.upstream)} from {s.name}) × ({c.formula})"
+            return f"∂root/{d(name)} = 1: the root's gradient is the seed of the pass."
+        parts = [f"(∂root/{d(s.name)} = {format_number(s.upstream)}) × ({c.derivative})"
                  for s in self.steps[:k] for c in s.children if c.child is node]
-        return (f"d root / d {name} = Σ over the nodes that use {name} of their gradient × their "
-                f"local derivative = {' + '.join(parts)} = {format_number(self.truth(k))}")
+        return (f"∂root/{d(name)} sums, over the nodes that use {name}, their gradient × their local "
+                f"derivative: {' + '.join(parts)} = {format_number(self.truth(k))}")
 
 
-#: The passes a stepper can show, by name (forward mode joins here as one more class).
-PASSES: dict[str, type] = {"backward": BackwardPass}
+class ForwardPass:
+    """The forward pass along one leaf (its tangent 1, every other leaf's 0), one node per frame.
+
+    The same local derivatives as the backward pass, walked leaves-first: each node's tangent is
+    Σ ∂node/∂input · tangent(input). The last frame's tangent is d root / d seed, which the
+    backward pass (run too, for the leaves' grads) gives as ``seed.grad``.
+    """
+
+    def __init__(self, root: Value, order: list[Value], rankdir: str, seed: Value | None) -> None:
+        if seed is None:
+            raise ValueError("forward mode: the graph has no labelled leaf to differentiate along; "
+                             "label an input, e.g. Value(2.0, label='x')")
+        for node in order:
+            node.grad = 0.0
+        root.backward()
+        self.root, self.seed, self.rankdir = root, seed, rankdir
+        self.names = node_names(order)  # the names forward_steps gives its records
+        self.steps: list[ForwardStep] = list(forward_steps(root, {seed: 1.0}))
+        self.known = {node: (1.0 if node is seed else 0.0) for node in order if not node.children}
+        self.prefix = f"gg-{uuid.uuid4().hex[:8]}"
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def picture(self, k: int, hidden: bool) -> str:
+        step = self.steps[k]
+        tangents = dict(self.known)
+        tangents.update((s.node, s.tangent) for s in self.steps[:k + 1])
+        names = {node: f"{name} · tangent {format_number(tangents[node])}" if node in tangents
+                 else f"{name} · tangent ?"
+                 for node, name in self.names.items()}
+        if hidden:
+            names[step.node] = f"{self.names[step.node]} · tangent ?"
+        colours = {c.child: UPDATED for c in step.inputs}
+        colours[step.node] = CURRENT
+        classes = dict.fromkeys(colours, "updated")
+        classes[step.node] = "current"
+        dot = draw_dot(self.root, highlight=colours, names=names, show_grad=False, classes=classes,
+                       svg_id=f"{self.prefix}-{k}{'q' if hidden else ''}", max_nodes=10_000,
+                       rankdir=self.rankdir, edges=[(c.child, step.node) for c in step.inputs])
+        return svg_source(dot)
+
+    def explain(self, k: int) -> str:
+        esc = html.escape
+        step = self.steps[k]
+        seed = esc(self.names[self.seed])
+        rows = "".join(
+            f"<tr><td><code>{esc(c.name)}</code></td><td>{esc(format_number(c.tangent))}</td>"
+            f"<td><code>{esc(c.formula)}</code></td><td>{esc(format_number(c.local))} × "
+            f"{esc(format_number(c.tangent))} = <b>{esc(format_number(c.contribution))}</b></td></tr>"
+            for c in step.inputs)
+        total = " + ".join(format_number(c.contribution) for c in step.inputs)
+        last = ""
+        if k == len(self.steps) - 1:
+            last = (f"<p>The root's tangent is d root / d {seed} = {esc(format_number(step.tangent))}; "
+                    f"the backward pass gives {seed}.grad = {esc(format_number(self.seed.grad))}.</p>")
+        return (f'<div class="glassgrad-step"><p><b>Step {step.number} of {step.total}</b> (forward, '
+                f"along {seed}): <code>{esc(step.name)}</code> = {esc(format_number(step.node.data))}, "
+                f"made by <code>{esc(step.node.op_info.expr)}</code></p>"
+                f"<table><thead><tr><th>input</th><th>its tangent</th><th>local derivative</th>"
+                f"<th>local × tangent</th></tr></thead><tbody>{rows}</tbody></table>"
+                f"<p>tangent of <code>{esc(step.name)}</code> = {esc(total)} = "
+                f"<b>{esc(format_number(step.tangent))}</b></p>{last}</div>")
+
+    def question(self, k: int) -> str:
+        step = self.steps[k]
+        return (f"<p>What is the tangent of <code>{html.escape(step.name)}</code>, d {html.escape(step.name)}"
+                f" / d {html.escape(self.names[self.seed])}? Type it and press Enter.</p>")
+
+    def truth(self, k: int) -> float:
+        return self.steps[k].tangent
+
+    def chain(self, k: int) -> str:
+        step = self.steps[k]
+        parts = [f"({c.formula}) × (tangent of {c.name} = {format_number(c.tangent)})" for c in step.inputs]
+        return (f"The tangent of {step.name} sums, over its inputs, local derivative × the input's "
+                f"tangent: {' + '.join(parts)} = {format_number(step.tangent)}")
+
+
+#: The passes a stepper can show, by name: one class per mode, all of the same shape.
+PASSES: dict[str, type] = {"backward": BackwardPass, "forward": ForwardPass}
 
 
 class StepperWidget(anywidget.AnyWidget):
@@ -133,6 +218,7 @@ class StepperWidget(anywidget.AnyWidget):
     revealed = traitlets.Bool(True).tag(sync=True)
     feedback = traitlets.Unicode("").tag(sync=True)
     root_value = traitlets.Unicode("").tag(sync=True)
+    seed = traitlets.Unicode("").tag(sync=True)  # forward mode: the leaf whose tangent is 1
 
     def __init__(self, root: Any, *, predict: bool = False, mode: str = "backward",
                  rankdir: str = "BT", **kwargs: Any) -> None:
@@ -145,13 +231,14 @@ class StepperWidget(anywidget.AnyWidget):
         self._quiet = False  # True while the kernel itself moves index/mode: no re-render then
         self.on_msg(self._on_message)
         with self.hold_sync():
-            self.predict = predict
-            if mode not in PASSES:
-                self.error = f"StepperWidget: mode={mode!r} is not known; choose one of {', '.join(PASSES)}"
-            else:
+            self.predict, self.revealed = predict, not predict
+            if mode in PASSES:
                 self.mode = mode
             self.set_root(root)
-        self.observe(self._on_view_change, names=["index", "predict", "mode"])
+            if mode not in PASSES:
+                self.error = (f"StepperWidget: mode={mode!r} is not known; choose one of "
+                              f"{', '.join(map(repr, PASSES))}. Showing the {self.mode} pass.")
+        self.observe(self._on_view_change, names=["index", "predict", "mode", "seed"])
 
     # -- loading and recomputing -------------------------------------------------------------------
 
@@ -164,7 +251,9 @@ class StepperWidget(anywidget.AnyWidget):
             return
         order = topological_order(root)
         self._root = root
-        self._leaves = [node for node in order if not node.children and node.label]
+        # The labelled leaves, by label: the numbers a learner may change (constants stay put).
+        self._leaves = sorted((node for node in order if not node.children and node.label),
+                              key=lambda node: node.label)
         if not root.children:
             self._fail(f"StepperWidget: the root {root!r} is a leaf, so the backward pass has no "
                        f"steps; build an expression with at least one op, e.g. (a * b).tanh().")
@@ -174,7 +263,7 @@ class StepperWidget(anywidget.AnyWidget):
     def _recompute(self, order: list[Value] | None = None) -> None:
         order = order or topological_order(self._root)
         try:
-            self._pass = PASSES[self.mode](self._root, order, self._rankdir)
+            self._pass = PASSES[self.mode](self._root, order, self._rankdir, self._seed())
         except (ValueError, ZeroDivisionError, OverflowError, TypeError) as err:
             self._fail(str(err))
             return
@@ -187,11 +276,20 @@ class StepperWidget(anywidget.AnyWidget):
             self._send_leaves()
             self._render()
 
+    def _seed(self) -> Value | None:
+        """The leaf forward mode differentiates along: the one named `seed`, else the first."""
+        for leaf in self._leaves:
+            if leaf.label == self.seed:
+                return leaf
+        return self._leaves[0] if self._leaves else None
+
     def _send_leaves(self) -> None:
         self.leaves = [{"name": leaf.label, "value": format_number(leaf.data),
                         "grad": format_number(leaf.grad)} for leaf in self._leaves]
         if self._root is not None:
             self.root_value = format_number(self._root.data)
+        seed = self._seed()
+        self.seed = seed.label if seed is not None else ""
 
     def _fail(self, message: str) -> None:
         with self.hold_sync():
@@ -222,13 +320,16 @@ class StepperWidget(anywidget.AnyWidget):
         if change["name"] == "index" and not 0 <= self.index < max(self.total, 1):
             self.index = max(0, min(self.index, self.total - 1))  # observed again, in range
             return
-        if change["name"] == "mode":
-            self._recompute()
-            return
+        if change["name"] == "seed" and getattr(self._pass, "seed", None) in (None, self._seed()):
+            return  # the backward pass has no seed, or the forward pass has this one already
         with self.hold_sync():
             self.revealed = not self.predict
             self.feedback = ""
-            self._render()
+            if change["name"] in ("mode", "seed"):
+                self._quiet, self.index, self._quiet = True, 0, False  # a new pass starts at step 1
+                self._recompute()
+            else:
+                self._render()
 
     # -- messages from the page --------------------------------------------------------------------
 
@@ -241,7 +342,7 @@ class StepperWidget(anywidget.AnyWidget):
             self.guess(content.get("guess"))
 
     def edit_leaf(self, i: Any, text: Any) -> None:
-        """Set leaf `i` (in the order shown) to the number in `text`; re-run forward and backward."""
+        """Set leaf `i` (in the order shown: by label) to the number in `text`; re-run both passes."""
         if not isinstance(i, int) or not 0 <= i < len(self._leaves):
             return
         leaf = self._leaves[i]

@@ -314,7 +314,7 @@ def markdown(summary: dict[str, Any], records: Records, info: dict[str, Any]) ->
         out.append("")
 
     gc_off = info.get("gc") == "off"
-    out += ["Targets" + (" (garbage collector off: not the issue's conditions)" if gc_off else "")
+    out += ["Targets" + (" (garbage collector off)" if gc_off else "")
             + ":", "", *targets(summary)]
     return "\n".join(out) + "\n"
 

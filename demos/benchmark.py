@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     records = collect(engines, workloads, rounds, args.quick, args.chain_budget, args.clock,
                       timeout=300 if args.quick else 1800, gc_mode=args.gc)
     gc_text = ("garbage collector on (Python's default)" if args.gc == "on" else
-               "GARBAGE COLLECTOR OFF (gc.disable() in every child; not the issue's comparison)")
+               "GARBAGE COLLECTOR OFF (gc.disable() in every child; not how Python runs by default)")
     versions = {}
     for by_engine in records.values():
         for engine, recs in by_engine.items():

@@ -17,7 +17,18 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from demos import breaking_it, common, house_prices, linear_collapse, modes, moons, xor
+from demos import (
+    breaking_it,
+    common,
+    fd_lab,
+    house_prices,
+    iris,
+    linear_collapse,
+    modes,
+    moons,
+    spiral,
+    xor,
+)
 from demos.presets import PRESETS
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -48,6 +59,10 @@ PICTURES: dict[str, tuple[str, Callable[[bool], None]]] = {
     "house_prices.png": ("python -m demos.house_prices", _demo(house_prices.main)),
     "moons.png": ("python -m demos.moons", _demo(moons.main)),
     "linear_collapse.png": ("python -m demos.linear_collapse", _demo(linear_collapse.main)),
+    "spiral.png": ("python -m demos.spiral", _demo(spiral.main)),
+    "iris.png": ("python -m demos.iris", _demo(iris.main)),
+    # the lab is quick either way: it has no --quick mode
+    "fd_lab.png": ("python -m demos.fd_lab", lambda quick: fd_lab.main([])),
     "modes.png": ("python -m demos.modes", _demo(modes.main)),
 }
 

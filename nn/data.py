@@ -80,3 +80,60 @@ def houses() -> tuple[np.ndarray, np.ndarray]:
     """`HOUSES` as arrays: sizes in square feet (n,) and prices in dollars (n,)."""
     data = np.array(HOUSES)
     return data[:, 0], data[:, 1]
+
+
+def spiral(n_per_class: int = 100, classes: int = 3, noise: float = 0.2,
+           seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """`classes` interleaved spiral arms of `n_per_class` points each; labels 0 … classes − 1.
+
+    Arm j: radius r from 0 to 1 and angle θ = 4j … 4(j + 1) radians (evenly spaced, plus Gaussian
+    noise N(0, noise²) on θ), at the point (r·sin θ, r·cos θ) — the three-class spiral of the
+    best-known CNN course, which no linear classifier gets much above a third right.
+    """
+    if not isinstance(n_per_class, int) or n_per_class < 1:
+        raise ValueError(f"spiral: n_per_class must be a positive whole number, got {n_per_class!r}")
+    if not isinstance(classes, int) or classes < 2:
+        raise ValueError(f"spiral: classes must be a whole number ≥ 2, got {classes!r}")
+    if not noise >= 0:
+        raise ValueError(f"spiral: noise must be ≥ 0 (a standard deviation of the angle), got {noise!r}")
+    rng = np.random.default_rng(seed)
+    r = np.linspace(0.0, 1.0, n_per_class)
+    X = np.zeros((n_per_class * classes, 2))
+    y = np.repeat(np.arange(classes), n_per_class)
+    for j in range(classes):
+        theta = np.linspace(4.0 * j, 4.0 * (j + 1), n_per_class) + noise * rng.standard_normal(n_per_class)
+        X[j * n_per_class:(j + 1) * n_per_class] = np.column_stack([r * np.sin(theta), r * np.cos(theta)])
+    return X, y
+
+
+#: Fisher's three iris species, in the order of their class indices 0, 1, 2
+IRIS_SPECIES = ("setosa", "versicolor", "virginica")
+IRIS_FEATURES = ("sepal length", "sepal width", "petal length", "petal width")
+
+
+def iris() -> tuple[np.ndarray, np.ndarray]:
+    """Fisher's Iris data from nn/iris.csv (its source is noted at its top): X (150, 4) in cm,
+    y (150,) class indices into `IRIS_SPECIES`, 50 flowers of each species in order."""
+    from pathlib import Path
+
+    path = Path(__file__).with_name("iris.csv")
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines()
+             if line and not line.startswith("#")]
+    rows = [line.split(",") for line in lines[1:]]  # after the header
+    X = np.array([[float(v) for v in row[:4]] for row in rows])
+    y = np.array([IRIS_SPECIES.index(row[4]) for row in rows])
+    return X, y
+
+
+def stratified_split(y: np.ndarray, test_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Indices (train, test): the same share of every class in the test set, drawn from `seed`."""
+    if not 0.0 < test_fraction < 1.0:
+        raise ValueError(f"stratified_split: test_fraction must be between 0 and 1, got {test_fraction!r}")
+    rng = np.random.default_rng(seed)
+    train, test = [], []
+    for k in np.unique(y):
+        members = rng.permutation(np.flatnonzero(y == k))
+        n_test = round(test_fraction * len(members))
+        test.extend(members[:n_test])
+        train.extend(members[n_test:])
+    return np.sort(np.array(train)), np.sort(np.array(test))

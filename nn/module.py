@@ -9,8 +9,7 @@ from numbers import Integral, Real
 from operator import mul
 from typing import Any
 
-from autograd import Value, apply
-from autograd.ops import SUM
+from autograd import REGISTRY, Value, apply
 from autograd.value import _leaf, _to_float, shorten
 
 #: what a neuron may apply to its pre-activation: each but "linear" is the `Value` method of that name
@@ -101,7 +100,8 @@ class Neuron(Module):
     """act(w · x + b): a weighted sum of the inputs plus a bias, through an activation.
 
     The weighted sum is one `sum` node over the products ``wᵢ·xᵢ`` (and the bias), so the graph
-    shows every product and one addition. Parameters are labelled ``{name}.w0 …`` and ``{name}.b``.
+    shows every product and one addition. Parameters are labelled ``{name}.w0 …`` and ``{name}.b``,
+    the nodes a call builds ``{name}.w0·x0 …``, ``{name}.z`` (the sum) and ``{name}.out``.
     """
 
     def __init__(self, nin: int, activation: str = "relu", bias: bool = True, *,
@@ -116,18 +116,38 @@ class Neuron(Module):
         self.w = [Value(_initial_weight(rng, init, init_scale, nin, nout_hint), label=f"{name}.w{i}")
                   for i in range(nin)]
         self.b = Value(0.0, label=f"{name}.b") if bias else None
-        # The op-table method itself, looked up when the neuron is made (so an op replaced with
-        # defop(..., replace=True) before then is the one used): no extra call per neuron.
+        # The names of the nodes a call builds, made once here: a call only assigns them.
+        self.node_labels = ([f"{name}.w{i}·x{i}" for i in range(nin)], f"{name}.z", f"{name}.out")
+        # The op-table method and the sum op themselves, looked up when the neuron is made (so an op
+        # replaced with defop(..., replace=True) before then is the one used): no extra call per neuron.
         self._act = _identity if activation == "linear" else getattr(Value, activation)
+        self._sum = REGISTRY["sum"]
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The activation method is found again by name when unpickled (functions made by defop
+        # cannot be pickled by reference).
+        return {k: v for k, v in self.__dict__.items() if k != "_act"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._act = _identity if self.activation == "linear" else getattr(Value, self.activation)
 
     def __call__(self, x: Sequence[Any]) -> Value:
         if len(x) != len(self.w):
             raise ValueError(f"{self.name}: expected {len(self.w)} inputs, got {len(x)}")
         # One `sum` node over the products wᵢ·xᵢ (a `*` node each) and the bias: what
         # `sum_values` builds, without its argument handling, which a neuron does not need.
-        if self.b is None:
-            return self._act(apply(SUM, *map(mul, self.w, x)))
-        return self._act(apply(SUM, *map(mul, self.w, x), self.b))
+        # Each node is labelled for what it is (L0.N1.w0·x0, L0.N1.z, L0.N1.out), so pictures,
+        # the stepper and error messages name it.
+        products = list(map(mul, self.w, x))
+        names, z_name, out_name = self.node_labels
+        for product, name in zip(products, names):
+            product.label = name
+        z = apply(self._sum, *products, self.b) if self.b is not None else apply(self._sum, *products)
+        z.label = z_name
+        out = self._act(z)
+        out.label = out_name  # for "linear", z itself: named as the neuron's output
+        return out
 
     def parameters(self) -> list[Value]:
         return self.w + ([self.b] if self.b is not None else [])

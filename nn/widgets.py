@@ -14,6 +14,7 @@ The page side (static/training_view.js) only draws what it is sent.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -34,6 +35,10 @@ _STATIC = Path(__file__).parent / "static"
 _CURVE_POINTS = 400  # the loss history is thinned to about this many points for the page
 
 
+def _finite(x: float) -> float | None:
+    return x if math.isfinite(x) else None
+
+
 class TrainingView(anywidget.AnyWidget):
     """Train `model` on (`X`, `y`) live: Run / Pause / Step, the loss curve and decision regions."""
 
@@ -41,7 +46,7 @@ class TrainingView(anywidget.AnyWidget):
     _css = WIDGET_CSS
 
     steps = traitlets.Int(0).tag(sync=True)
-    loss = traitlets.Float(float("nan")).tag(sync=True)
+    loss = traitlets.Float(None, allow_none=True).tag(sync=True)  # None: not trained yet, or not finite
     curve = traitlets.List(traitlets.List()).tag(sync=True)  # [[step, loss], …], thinned
     running = traitlets.Bool(False).tag(sync=True)
     grid = traitlets.List(traitlets.Float()).tag(sync=True)  # model output, row by row, y from the top
@@ -127,14 +132,15 @@ class TrainingView(anywidget.AnyWidget):
     def _publish(self) -> None:
         """Send the loss curve and the decision regions to the page."""
         stride = max(1, len(self.history) // _CURVE_POINTS)
-        curve = [[i, v] for i, v in enumerate(self.history) if i % stride == 0]
+        # JSON has no NaN or infinity: a diverged loss travels as null (a gap in the curve).
+        curve = [[i, _finite(v)] for i, v in enumerate(self.history) if i % stride == 0]
         if self.history and curve[-1][0] != len(self.history) - 1:
-            curve.append([len(self.history) - 1, self.history[-1]])
+            curve.append([len(self.history) - 1, _finite(self.history[-1])])
         grid = self._regions() if self._grid_n else []
         with self.hold_sync():
             self.curve = curve
             self.steps = len(self.history)
-            self.loss = self.history[-1] if self.history else float("nan")
+            self.loss = _finite(self.history[-1]) if self.history else None
             self.grid = grid
 
     def _regions(self) -> list[float]:
@@ -147,7 +153,7 @@ class TrainingView(anywidget.AnyWidget):
             for j in range(n):
                 xv = x0 + (j + 0.5) * (x1 - x0) / n
                 p = self.model([xv, yv])
-                out.append(float(p.data if isinstance(p, Value) else p[0].data))
+                out.append(_finite(p.data if isinstance(p, Value) else p[0].data) or 0.0)
         return out
 
     def _on_message(self, _widget: Any, content: Any, _buffers: Any) -> None:

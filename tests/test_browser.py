@@ -154,6 +154,37 @@ def test_missing_browser_fails_in_ci_and_skips_elsewhere(monkeypatch):
         _require_browser()
 
 
+# Rendered size of the smallest SVG text on the page, in CSS pixels (font size × the SVG's scale).
+_SMALLEST_TEXT = """
+var sizes = Array.prototype.map.call(document.querySelectorAll(arguments[0]), function (t) {
+  var m = t.getScreenCTM();
+  return parseFloat(getComputedStyle(t).fontSize) * Math.sqrt(m.a * m.a + m.b * m.b);
+});
+return sizes.length ? Math.min.apply(null, sizes) : -1;
+"""
+
+
+def test_the_xor_pictures_read_at_100_percent_in_a_1400_px_window(browser, tmp_path):
+    """The flagship graph fits the window's width (no sideways scrolling) with text of about 11 px
+    or more; the neuron's stepper page draws its picture unscaled (text at 11 px at least)."""
+    from demos.xor_pictures import write_pictures
+    from nn import MLP
+
+    model = MLP(2, [4, 1], activation="sigmoid", output_activation="sigmoid", init="normal",
+                init_scale=0.5, seed=42)
+    graph, page = write_pictures(model, tmp_path)
+    browser.set_window_size(1400, 900)
+    browser.get(graph.as_uri())
+    width, inner = browser.execute_script(
+        "return [document.documentElement.getBoundingClientRect().width, window.innerWidth];")
+    assert width <= inner - 15, (width, inner)  # room for a vertical scrollbar, none sideways
+    assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth;")
+    assert browser.execute_script(_SMALLEST_TEXT, "text") >= 10.5
+    browser.get(page.as_uri())
+    smallest = browser.execute_script(_SMALLEST_TEXT, "section.frame:not([hidden]) svg text")
+    assert smallest >= 11, smallest
+
+
 # --- forward mode, and the two modes side by side ----------------------------------------------
 
 

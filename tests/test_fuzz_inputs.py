@@ -123,11 +123,13 @@ DEMOS = {
     "demos.linear_collapse": (["run"], ["--steps", "--lr-linear", "--lr-sigmoid", "--seed", "--quick"]),
     "demos.moons": (["two_moons"], ["--steps", "--points", "--seed", "--data-seed", "--quick"]),
     "demos.gc_tax": (["measure"], ["--steps"]),
+    "demos.fd_lab": (["sweep"], ["--function", "--x", "--no-plot"]),
+    "demos.course.cli": (["new_course", "check"], ["new", "check", "--part", "--hint"]),
 }
 VALUES = ["0", "1", "-1", "3", "2.5", "-2.5", "1e-320", "1e309", "nan", "inf", "-inf", "abc", "",
           " ", "9" * 30, "0x10", "1_000", "٣", "\x00", "é", "--", "-", "true", "xor", "--quick"]
 GOOD_VALUES = ["2", "5", "0.5", "0.01", "7", "-4", *PRESETS]
-SWITCHES = {"--quick", "--list-presets"}
+SWITCHES = {"--quick", "--list-presets", "--no-plot", "new", "check"}
 JUNK_FLAGS = ["--nope", "-x", "--steps=", "--lr=nan", "--seed=-3", "--help", "-"]
 
 

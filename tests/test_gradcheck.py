@@ -237,7 +237,7 @@ def test_the_readme_examples_print_what_the_readme_shows():
             if kind == "python" and next_kind == "":
                 code.append(text)
                 shown.append(next_text)
-    assert len(code) == 5
+    assert len(code) == 4
     run = subprocess.run([sys.executable, "-c", "\n".join(code)], cwd=root, capture_output=True,
                          text=True, timeout=120)
     assert run.returncode == 0, run.stderr

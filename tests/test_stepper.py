@@ -15,8 +15,8 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from autograd import AnomalyError, Value, detect_anomaly, parse_expression, sum_values, topological_order
-from autograd.stepper import backward_steps, format_number, grad_display, reading_order, stepper_html
-from autograd.viz import draw_step
+from autograd.stepper import backward_steps, format_number, grad_display, stepper_html
+from autograd.viz import draw_step, reading_order
 from demos import step as step_cli
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -184,7 +184,7 @@ def test_a_step_picture_makes_bold_exactly_the_edges_its_chain_rule_uses():
     names = {n: n.label or "x*x" for n in topological_order(root)}
     source = draw_step(root, first, {}, names).source
     bold = [line for line in source.splitlines() if "->" in line and "penwidth=2" in line]
-    ids = {n: f"v{i}" for i, n in enumerate(topological_order(root))}
+    ids = {n: f"v{i}" for i, n in enumerate(reading_order(root))}
     product = root.children[0]
     assert sorted(line.split("[")[0].strip() for line in bold) == sorted(
         [f"{ids[product]} -> {ids[root]}op", f"{ids[x]} -> {ids[root]}op"])

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import html as html_lib
 import re
 import stat
 
@@ -240,16 +241,36 @@ def test_xor_pictures(tmp_path, needs_dot):
                 init_scale=0.5, seed=42)
     for p in model.parameters():
         p.grad = 5.0  # grads left over from training
+        p.data += 1.0  # and trained weights: the picture shows the first step's
     graph, page = write_pictures(model, tmp_path)
     assert graph == tmp_path / "xor_graph.svg" and page == tmp_path / "xor_neuron_steps.html"
     svg = graph.read_text(encoding="utf-8")
     assert svg.count('class="cluster"') == 2 + 5  # layers L0, L1; neurons L0.N0–N3, L1.N0
-    assert ">loss<" in svg and ">prediction<" in svg
+    for name in ("loss", "prediction", "error", "target", "L0.N1.w0·x0", "L0.N1.z", "L0.N1.out"):
+        assert f">{name}<" in svg, name
+    assert "training step 1" in svg
+    # Fits a 1400-px browser window: at most 1,030 pt = 1,373 px wide (Graphviz's size limit).
+    width = float(re.search(r'<svg width="([\d.]+)pt"', svg).group(1))
+    assert 900 <= width <= 1030
+    # Numbers in 3 significant digits, never a negative zero or a fixed -0.0000.
+    numbers = [html_lib.unescape(t) for t in re.findall(r">(?:data|grad) ([^<]+)<", svg)]
+    assert len(numbers) > 80
+    for text in numbers:
+        assert not re.fullmatch(r"-0(\.0*)?", text) and len(text.lstrip("-").replace(".", "")
+                                                             .split("e")[0].lstrip("0")) <= 3, text
+    initial = MLP(**model.config)
+    w = initial.layers[0].neurons[1].w[0].data
+    assert f"data {w:.3g}" in numbers_text(svg)  # the initial weights, not the trained ones
     html = page.read_text(encoding="utf-8")
     assert html.count('<section class="frame"') == 4  # w0·x0, w1·x1, Σ with the bias, σ
-    assert "Backward pass through neuron L0.N0" in html
+    assert "Backward pass through neuron L0.N0 at training step 1" in html
+    assert not re.search(r"\bx = v\d", html) and not re.search(r"-0(\.0*)?(?![\d.])", html)
     assert all(p.grad == 5.0 for p in model.parameters())  # drawn on a copy: the model is untouched
-    assert "grad 5.0" not in svg and "grad 5.0" not in html  # and the copy starts from zero grads
+    assert "grad 5" not in svg and "grad 5" not in html  # and the copy starts from zero grads
+
+
+def numbers_text(svg: str) -> str:
+    return html_lib.unescape(svg)
 
 
 def test_numbers_keep_small_gradients_visible_and_never_show_negative_zero():

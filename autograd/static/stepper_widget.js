@@ -19,11 +19,14 @@ function render({ model, el }) {
   const next = h("button", { type: "button", class: "gg-next" }, "Next ▶");
   const play = h("button", { type: "button", class: "gg-play" }, "▶ Play");
   const modeBox = h("select", { class: "gg-mode", title: "which pass to step through" });
+  const seedLabel = h("label", { class: "gg-seed-label" }, "along ");
+  const seedBox = h("select", { class: "gg-seed", title: "forward mode: the input whose tangent is 1" });
+  seedLabel.append(seedBox);
   const predictLabel = h("label", { class: "gg-predict-toggle" });
   const predictBox = h("input", { type: "checkbox", class: "gg-predict-box" });
   predictLabel.append(predictBox, document.createTextNode(" predict the gradient"));
   const status = h("span", { class: "gg-status" });
-  nav.append(prev, counter, next, play, modeBox, predictLabel, status);
+  nav.append(prev, counter, next, play, modeBox, seedLabel, predictLabel, status);
   const body = h("div", { class: "gg-body" });
   const picture = h("div", { class: "gg-picture" });
   const side = h("div", { class: "gg-side" });
@@ -69,6 +72,9 @@ function render({ model, el }) {
     modeBox.replaceChildren(...modes.map((m) => h("option", { value: m }, m)));
     modeBox.value = model.get("mode");
     modeBox.hidden = modes.length < 2;
+    seedLabel.hidden = model.get("mode") !== "forward";
+    seedBox.replaceChildren(...model.get("leaves").map((leaf) => h("option", { value: leaf.name }, leaf.name)));
+    seedBox.value = model.get("seed");
   }
   function showLeaves() {
     const table = h("table", { class: "gg-leaf-table" });
@@ -79,9 +85,17 @@ function render({ model, el }) {
       const row = h("tr", { "data-leaf": leaf.name });
       const field = h("input", { type: "text", class: "gg-leaf", inputmode: "decimal", "data-leaf": leaf.name });
       field.value = leaf.value;
-      field.addEventListener("change", () => {
+      let sent = leaf.value;
+      function commit() {
+        if (field.value.trim() === "" || field.value === sent) return;
+        sent = field.value;
         editStarted = performance.now();
         model.send({ edit: i, value: field.value });
+      }
+      field.addEventListener("change", commit); // leaving the field
+      field.addEventListener("keydown", (e) => {
+        if (e.key === "Enter") { commit(); e.preventDefault(); }
+        e.stopPropagation(); // typed keys belong to the field, not to the notebook or the stepper
       });
       const cell = h("td");
       cell.append(field);
@@ -89,7 +103,8 @@ function render({ model, el }) {
       table.append(row);
     });
     const rootLine = h("p", { class: "gg-root-value" }, `root = ${model.get("root_value")}`);
-    leavesBox.replaceChildren(table, rootLine);
+    leavesBox.replaceChildren(...(model.get("leaves").length ? [table] : []),
+                              ...(model.get("root_value") ? [rootLine] : []));
   }
   function showError() {
     const message = model.get("error");
@@ -129,13 +144,14 @@ function render({ model, el }) {
   play.addEventListener("click", () => {
     if (timer !== null) { stop(); return; }
     if (model.get("index") >= model.get("total") - 1) go(0);
-    play.textContent = "⏸ Pause";
+    play.textContent = "Pause";
     timer = setInterval(() => {
       if (model.get("index") >= model.get("total") - 1) stop();
       else go(model.get("index") + 1);
     }, 900);
   });
   modeBox.addEventListener("change", () => { model.set("mode", modeBox.value); model.save_changes(); });
+  seedBox.addEventListener("change", () => { model.set("seed", seedBox.value); model.save_changes(); });
   predictBox.addEventListener("change", () => { model.set("predict", predictBox.checked); model.save_changes(); });
   guess.addEventListener("keydown", (e) => {
     if (e.key === "Enter") { model.send({ guess: guess.value }); e.preventDefault(); }
@@ -156,9 +172,10 @@ function render({ model, el }) {
     "change:total": showNav,
     "change:modes": showModes,
     "change:mode": showModes,
-    "change:leaves": showLeaves,
+    "change:leaves": () => { showLeaves(); showModes(); },
+    "change:seed": showModes,
     "change:root_value": showLeaves,
-    "change:error": () => { showError(); edited(); },
+    "change:error": () => { showError(); edited(); showLeaves(); }, // fields back to the numbers in force
     "change:picture": showFrame,
     "change:explain": showFrame,
     "change:predict": showPredict,

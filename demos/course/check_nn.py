@@ -75,6 +75,8 @@ def check_part6(course: Path) -> Result:
                 got = getattr(out, "data", out)
                 why = ("that is z = w·x + b without the activation" if act != "linear" and close(got, -1.25)
                        else "that is act(w·x) without the bias" if close(got, _act(act, -1.5))
+                       else "that is what parameters() in the order (b, w0, w1) gives: list the "
+                            "weights first, then the bias" if close(got, _act(act, 0.0))
                        else "")
                 raise fail(6, "neuron", [f"Neuron(2, {act!r}) with w = (0.5, -1.0), b = 0.25 on x = (1, 2): "
                                          f"{num(got)}, expected {act}(-1.25) = {num(want)}"]
@@ -124,9 +126,8 @@ def check_part6(course: Path) -> Result:
     nn.SGD(ref.parameters(), lr=0.1).step()
     for p, r, label in zip(params, ref.parameters(), labels):
         if not close(p.data, r.data, rel=1e-9):
-            moved = p.data - (r.data + 0.1 * r.grad)
             why = ("you stepped uphill: p.data -= lr * p.grad (against the gradient)"
-                   if close(moved, 0.2 * r.grad) else "")
+                   if close(p.data, r.data + 0.2 * r.grad) else "")
             raise fail(6, "sgd", [f"after sgd_step(parameters, lr=0.1): {label} is {num(p.data)}, expected "
                                   f"{num(r.data)} (it was {num(r.data + 0.1 * r.grad)}, grad {num(r.grad)})"]
                        + ([why] if why else []),
@@ -140,16 +141,18 @@ def check_part6(course: Path) -> Result:
 
 
 def _reference_curve(*, zero: bool = True, lr: float = LR) -> list[float]:
+    """glassgrad's loss curve from the course's start; `zero`/`lr` give it a typical mistake."""
     ref = nn.MLP(2, [4, 1], activation="tanh", output_activation="sigmoid", seed=SEED)
-    opt = nn.SGD(ref.parameters(), lr=lr)
+    params = ref.parameters()
     losses = []
     for _ in range(STEPS):
         loss = nn.mse([ref(x) for x in XOR_INPUTS], XOR_TARGETS)
         losses.append(loss.data)
         if zero:
-            opt.zero_grad()
+            ref.zero_grad()
         loss.backward()
-        opt.step()
+        for p in params:  # plain SGD, written out: nn.SGD rightly refuses the uphill lr < 0
+            p.data -= lr * p.grad
     return losses
 
 

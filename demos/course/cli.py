@@ -11,6 +11,7 @@ only `--hint 3` the formula or the code. Failures are counted in the course's ma
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -45,6 +46,10 @@ def new_course(target: Path) -> list[Path]:
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, dest)
         written.append(dest)
+    picture = REPO / "docs" / "fd_lab.png"  # part 1's picture, made by demos.fd_lab
+    if picture.is_file():
+        shutil.copyfile(picture, target / picture.name)
+        written.append(target / picture.name)
     marker = target / MARKER
     marker.write_text(json.dumps({"course": "glassgrad", "version": VERSION, "failures": {}}, indent=1),
                       encoding="utf-8")
@@ -137,7 +142,7 @@ def hint_level(data: dict[str, Any], result: Result, asked: int | None) -> int:
 
 def print_result(result: Result, seconds: float, level: int, stream: TextIO) -> None:
     title = PARTS[result.part]
-    stream.write(f"part {result.part}  {title:<52} {result.status:<5} ({seconds:.1f} s)\n")
+    stream.write(f"part {result.part}  {title:<56} {result.status:<5} ({seconds:.1f} s)\n")
     for line in result.lines:
         for sub in line.splitlines():
             stream.write(f"    {sub}\n")
@@ -172,10 +177,8 @@ def check(course: Path, parts: Sequence[int], asked: int | None, stream: TextIO,
         if len(parts) == len(PARTS):
             stream.write("All seven parts pass: you have built an autograd engine and trained a "
                          "network with it.\n")
-    try:
+    with contextlib.suppress(OSError):  # a read-only course folder: hints simply do not grow
         (course / MARKER).write_text(json.dumps(data, indent=1), encoding="utf-8")
-    except OSError:  # a read-only course folder: hints simply do not grow
-        pass
     return 0 if all_ok else 1
 
 
@@ -210,3 +213,6 @@ def main(argv: Sequence[str] | None = None, stream: TextIO | None = None) -> int
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `... | head`: the reader left; say nothing more
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1

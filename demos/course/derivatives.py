@@ -102,7 +102,9 @@ def _shape_problem(ex: Exercise, names: Sequence[str], result: Any) -> str | Non
     inputs = ", ".join(names[:n])
     if not isinstance(result, (tuple, list)):
         if n == 1:
-            return (f"your rule returned {result!r:.40}, a {type(result).__name__}, not a tuple. "
+            kind = type(result).__name__
+            return (f"your rule returned {result!r:.40}, {'an' if kind[0] in 'aeiou' else 'a'} {kind}, "
+                    f"not a tuple. "
                     f"`return (d)` is just d in brackets; a one-element tuple needs a comma: "
                     f"`return (d,)`.")
         return f"your rule returned {result!r:.40}; return a tuple with {n} derivatives ({inputs})."

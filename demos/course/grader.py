@@ -78,8 +78,7 @@ def grade(course: Path, part: int) -> Result:
     """Check `part` of the course in `course`, turning every escape of the learner's code into a verdict."""
     check = load_check(part)  # the checker's own imports, before the learner's guard goes up
     sys.path.insert(0, str(course.resolve()))
-    for name in [m for m in sys.modules if m == "mygrad" or m.startswith("mygrad.")]:
-        del sys.modules[name]
+    forget_learner_modules()
     undo = guard_imports(course)
     out = CappedOutput(PRINT_LIMIT)
     real_stdout = sys.stdout
@@ -101,6 +100,14 @@ def grade(course: Path, part: int) -> Result:
     finally:
         sys.stdout = real_stdout
         undo()
+        sys.path.remove(str(course.resolve()))
+        forget_learner_modules()
+
+
+def forget_learner_modules() -> None:
+    """Drop imported `mygrad` modules, so that the next grading imports the learner's files afresh."""
+    for name in [m for m in sys.modules if m == "mygrad" or m.startswith("mygrad.")]:
+        del sys.modules[name]
 
 
 def main(argv: list[str]) -> int:

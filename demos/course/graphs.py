@@ -9,6 +9,7 @@ shrunk to the smallest one that still fails.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -35,8 +36,7 @@ class Spec:
     def names(self) -> list[str]:
         """A name per node: leaves by their names; a step by its expression when short, else v1, v2…"""
         names = [n for n, _ in self.leaves]
-        count = 0
-        for op, args, p in self.steps:
+        for count, (op, args, p) in enumerate(self.steps, 1):
             parts = [names[i] for i in args]
             if op in BINARY:
                 parts = [f"({x})" if any(s in x for s in "+-*/") and op != "+" else x for x in parts]
@@ -46,7 +46,6 @@ class Spec:
                 text = f"({x})**{p:g}" if any(s in x for s in "+-*/") else f"{x}**{p:g}"
             else:
                 text = f"{op}({parts[0]})"
-            count += 1
             if len(self.step_names) >= count:
                 text = self.step_names[count - 1]
             names.append(text if len(text) <= 16 and text not in names else f"v{count}")
@@ -81,10 +80,8 @@ class Spec:
         """The graph with the learner's Value; labels set where their class allows it."""
         nodes = self.build(value_class)
         for node, name in zip(nodes, self.names()):
-            try:
+            with contextlib.suppress(AttributeError):  # __slots__ without a label: names from the spec
                 node.label = name
-            except AttributeError:  # a class with __slots__ and no label: names come from the spec
-                pass
         return nodes
 
     def inputs(self) -> list[tuple[int, ...]]:

@@ -70,7 +70,8 @@ def where_in_course(err: BaseException, course: Path | None) -> str:
         name = frame.f_code.co_filename
         if name.startswith(root):
             text = linecache.getline(name, lineno).strip()
-            found = f"{Path(name).resolve().relative_to(root)}, line {lineno}" + (f": `{text}`" if text else "")
+            found = f"{Path(name).resolve().relative_to(root)}, line {lineno}"
+            found += f": `{text}`" if text else ""
     return found
 
 

@@ -27,7 +27,7 @@ function render({ model, el }) {
   const root = h("div", { class: "gg-training", tabindex: "0" });
   const nav = h("div", { class: "gg-nav" });
   const run = h("button", { type: "button", class: "gg-run" }, "▶ Run");
-  const pause = h("button", { type: "button", class: "gg-pause" }, "⏸ Pause");
+  const pause = h("button", { type: "button", class: "gg-pause" }, "Pause");
   const step = h("button", { type: "button", class: "gg-step" }, "Step");
   const lossText = h("span", { class: "gg-loss-text", "aria-live": "polite" });
   nav.append(run, pause, step, lossText);
@@ -52,8 +52,9 @@ function render({ model, el }) {
     step.disabled = running;
     const loss = model.get("loss");
     const n = model.get("steps");
-    lossText.textContent = n ? `step ${n} · loss ${Number(loss).toPrecision(5)}` : "not trained yet";
-    lossText.dataset.loss = n ? String(loss) : "";
+    const shown = loss === null ? "not finite" : Number(loss).toPrecision(5);
+    lossText.textContent = n ? `step ${n} · loss ${shown}` : "not trained yet";
+    lossText.dataset.loss = n && loss !== null ? String(loss) : "";
     lossText.dataset.steps = String(n);
     const message = model.get("error");
     error.textContent = message;
@@ -72,6 +73,7 @@ function render({ model, el }) {
     if (pts.length === 0) return;
     const xmax = Math.max(1, pts[pts.length - 1][0]);
     const ys = pts.map((p) => p[1]).filter(Number.isFinite);
+    if (ys.length === 0) return;
     const ymax = Math.max(...ys), ymin = Math.min(0, ...ys);
     const sx = (x) => M + (x / xmax) * (W - M - 10);
     const sy = (y) => H - M - ((y - ymin) / ((ymax - ymin) || 1)) * (H - M - 10);

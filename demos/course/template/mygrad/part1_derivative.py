@@ -13,7 +13,7 @@ Why not h = 1e-12, then? Because f(x + h) and f(x − h) are rounded to float64,
 precision is ε ≈ 2.2e-16. Their difference carries an error of about ε·|f(x)|, and dividing by
 2h blows it up to ε·|f(x)|/h: at h = 1e-12 that is 1e-4 — worse than h = 1e-5. The total error
 is smallest where the two balance, near h ≈ ε^(1/3) ≈ 6e-6 for central differences. See the
-picture in the README (docs/fd_lab.png) or run `python -m demos.fd_lab`.
+picture fd_lab.png in your course folder, or run `python -m demos.fd_lab`.
 
 At a kink (relu at 0, abs at 0) the two one-sided slopes disagree however small h gets: the
 derivative does not exist there, and a central difference returns their average.

@@ -16,7 +16,7 @@ A one-input op returns a one-element tuple: ``return (d,)`` — the comma makes 
 not an input), so it returns one derivative, for x.
 
 Use `math` (math.exp, math.log, math.tanh…) and arithmetic. The checker compares each answer with
-central differences (your part 1) of the op's forward rule at dozens of points.
+central differences (as in part 1) of the op's forward rule at dozens of points.
 
 Extra practice at the bottom (not needed by later parts): the seven ops of the gradient-checking
 exercise. The checker reports them under "extra" but part 2 passes without them.
