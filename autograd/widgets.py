@@ -25,9 +25,18 @@ from typing import Any
 import anywidget
 import traitlets
 
-from .forward import ForwardStep, forward_steps
 from .notebook import step_html
-from .stepper import Step, backward_steps, d, format_number, grad_display, node_names, reading_order
+from .stepper import (
+    ForwardStep,
+    Step,
+    backward_steps,
+    d,
+    format_number,
+    forward_steps,
+    grad_display,
+    node_names,
+    reading_order,
+)
 from .value import Value, forward_error, topological_order
 from .viz import CURRENT, UPDATED, draw_dot, draw_step, svg_source
 
@@ -144,13 +153,13 @@ class ForwardPass:
                  for node, name in self.names.items()}
         if hidden:
             names[step.node] = f"{self.names[step.node]} · tangent ?"
-        colours = {c.child: UPDATED for c in step.inputs}
+        colours = {c.child: UPDATED for c in step.children}
         colours[step.node] = CURRENT
         classes = dict.fromkeys(colours, "updated")
         classes[step.node] = "current"
         dot = draw_dot(self.root, highlight=colours, names=names, show_grad=False, classes=classes,
                        svg_id=f"{self.prefix}-{k}{'q' if hidden else ''}", max_nodes=10_000,
-                       rankdir=self.rankdir, edges=[(c.child, step.node) for c in step.inputs])
+                       rankdir=self.rankdir, edges=[(c.child, step.node) for c in step.children])
         return svg_source(dot)
 
     def explain(self, k: int) -> str:
@@ -161,8 +170,8 @@ class ForwardPass:
             f"<tr><td><code>{esc(c.name)}</code></td><td>{esc(format_number(c.tangent))}</td>"
             f"<td><code>{esc(c.formula)}</code></td><td>{esc(format_number(c.local))} × "
             f"{esc(format_number(c.tangent))} = <b>{esc(format_number(c.contribution))}</b></td></tr>"
-            for c in step.inputs)
-        total = " + ".join(format_number(c.contribution) for c in step.inputs)
+            for c in step.children)
+        total = " + ".join(format_number(c.contribution) for c in step.children)
         last = ""
         if k == len(self.steps) - 1:
             last = (f"<p>The root's tangent is d root / d {seed} = {esc(format_number(step.tangent))}; "
@@ -185,7 +194,7 @@ class ForwardPass:
 
     def chain(self, k: int) -> str:
         step = self.steps[k]
-        parts = [f"({c.formula}) × (tangent of {c.name} = {format_number(c.tangent)})" for c in step.inputs]
+        parts = [f"({c.formula}) × (tangent of {c.name} = {format_number(c.tangent)})" for c in step.children]
         return (f"The tangent of {step.name} sums, over its inputs, local derivative × the input's "
                 f"tangent: {' + '.join(parts)} = {format_number(step.tangent)}")
 
