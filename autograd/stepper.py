@@ -14,6 +14,10 @@ Texts name values as the user did (labels, else the number of a constant, else `
 reading order). The op's own variables (``a, b`` of ``a·b``) appear only inside its rule, marked
 ``rule of ×: ∂(a·b)/∂a = b``. Running the generator to its end leaves the same ``.grad`` values as
 `backward()`, bit for bit; stopping half-way leaves the grads half-way, which is the point of stepping.
+
+`forward_steps(root, {x: 1.0})` is its forward-mode twin (also ``Value.forward_steps``): the same
+walk the other way, inputs first, each `ForwardStep` gathering a node's tangent from its inputs'
+with the engine's `tangent_rule` (forward.py); the pages for it are in stepper_modes.py.
 """
 
 from __future__ import annotations

@@ -404,3 +404,15 @@ def test_the_readme_section_prints_what_it_shows():
                          timeout=60)
     assert run.returncode == 0, run.stderr
     assert run.stdout == shown
+
+
+def test_the_core_does_not_import_forward_mode():
+    """Forward mode stands on the core (value.py, op.py, ops.py), which never imports it."""
+    import re
+    from pathlib import Path
+
+    core = Path(__file__).resolve().parents[1] / "autograd"
+    for name in ("value.py", "op.py", "ops.py"):
+        source = (core / name).read_text(encoding="utf-8")
+        assert not re.search(r"from \.(forward|stepper_modes)\b|import (forward|stepper_modes)\b",
+                             source), name
