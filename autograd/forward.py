@@ -109,8 +109,8 @@ def _forward_error(node: Value, err: Exception) -> Exception:
 
 def fast_tangent_rule(order: Sequence[Value], seeds: Mapping[Value, float]) -> dict[Value, float]:
     """`tangent_rule` with the sum spelled out for nodes of one, two and three inputs: the same
-    numbers, bit for bit (a test checks it), about twice as fast. `jvp`, `jacobian`, `hessian` and
-    `hvp` run this one; read `tangent_rule` for the math.
+    numbers, bit for bit (a test checks it), about twice as fast. `jvp`, `jacobian` and `hvp` run
+    this one; read `tangent_rule` for the math.
 
     It is faster because it skips what the general loop pays per node: the list of the inputs'
     numbers, the check of the rule's result, the zip; and the membership test for seeded interior
