@@ -18,7 +18,16 @@ from pathlib import Path
 from typing import Any
 
 from .op import Op
-from .value import SWITCHES, Value, chain_rule, describe, local_derivatives, path_from_root, shorten
+from .value import (
+    SWITCHES,
+    Value,
+    chain_rule,
+    describe,
+    inputs_text,
+    local_derivatives,
+    path_from_root,
+    shorten,
+)
 
 
 class AnomalyError(FloatingPointError):
@@ -74,21 +83,15 @@ def report_read(node: Value) -> None:
                f"which call it) gives a plain float, so no gradient flows back along that path. "
                f"Use the Value's ops (v.exp(), v.log(), …) to stay in the graph, or v.data to read "
                f"the number on purpose.")
-    level, frame = 2, sys._getframe(1)
-    while frame.f_back is not None and frame.f_code.co_filename.startswith(_LIBRARY):
-        frame, level = frame.f_back, level + 1
-    warnings.warn(message, AnomalyWarning, stacklevel=level)
+    checker = SWITCHES.anomaly
+    if checker is not None:
+        checker.warn(message)
 
 
 _BACKWARD_CODE = (chain_rule.__code__, local_derivatives.__code__)
 
 # Frames inside these folders are the library; a warning points at the first frame outside them.
 _LIBRARY = (str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parent.parent / "nn"))
-
-
-def _inputs(op: Op, children: tuple[Value, ...]) -> str:
-    names = op.arg_names(len(children))
-    return ", ".join(f"{n} = {describe(c)}" for n, c in zip(names, children))
 
 
 def _number(x: Any) -> float:
@@ -122,8 +125,13 @@ class _Checker:
         self.registry: dict[Any, Any] = {}
 
     def signal(self, message: str) -> None:
+        """An `AnomalyError`, or in warn mode an `AnomalyWarning`."""
         if self.mode != "warn":
             raise AnomalyError(message)
+        self.warn(message)
+
+    def warn(self, message: str) -> None:
+        """An `AnomalyWarning` pointing at the user's line, remembered in our bounded registry."""
         frame = sys._getframe()
         while frame.f_back is not None and frame.f_code.co_filename.startswith(_LIBRARY):
             frame = frame.f_back
@@ -151,7 +159,7 @@ class _Checker:
         else:
             cause = "finite inputs gave a non-finite result"
             advice = "scale the inputs down, or keep them inside its domain"
-        self.signal(f"{op.name}({_inputs(op, children)}) = {out}: {cause}. "
+        self.signal(f"{op.name}({inputs_text(op, children)}) = {out}: {cause}. "
                     f"Check this {op.name}'s inputs: {advice}.")
 
     def graph(self, root: Value, order: list[Value]) -> None:
@@ -161,6 +169,7 @@ class _Checker:
         after the graph was built; the gradients would mix the old forward pass with the new
         number. The first such node (leaves first, so its own inputs are still consistent) is
         reported, with the input that changed when the graph was built under this switch.
+        (So a forward rule must give the same number for the same inputs: no randomness inside.)
         """
         for node in order:
             children = node.children
@@ -179,7 +188,7 @@ class _Checker:
     def _changed(self, root: Value, node: Value, numbers: list[float], now: float) -> str:
         op = node._op
         names = op.arg_names(len(node.children))
-        where = f"backward through {op.name}({_inputs(op, node.children)})" + (
+        where = f"backward through {op.name}({inputs_text(op, node.children)})" + (
             f" [node {shorten(node.label)!r}]" if node.label else "")
         entry = self.built.get(id(node))
         then = entry[1] if entry is not None and entry[0] is node else None
@@ -232,7 +241,7 @@ class _Checker:
                 advice = ("the local derivative is not finite at this input; move the input away "
                           "from this point (clamp it, or add a small epsilon)")
             where = f" [node {shorten(node.label)!r}]" if node.label else ""
-            self.signal(f"backward through {op.name}({_inputs(op, children)}){where}: the gradient "
+            self.signal(f"backward through {op.name}({inputs_text(op, children)}){where}: the gradient "
                         f"reaching input {names[i]} = {describe(child)} is {g} (upstream gradient "
                         f"{upstream:g}, local derivative ∂out/∂{names[i]} = {formula} = {local:g}): "
                         f"{advice}. Path from the root: {path_from_root(root, node)}.")

@@ -303,9 +303,15 @@ def _logsumexp(*xs: float) -> float:
     return m + math.log(math.fsum([math.exp(x - m) for x in xs]))
 
 
+def _logsumexp_local(*xs_and_out: Any) -> tuple:
+    # ∂out/∂xᵢ = e^xᵢ / Σ e^xⱼ = e^(xᵢ − out): the softmax, written with the output so that the
+    # exponent is ≤ 0 (no overflow) and, on Values, so that second derivatives come out right.
+    *xs, out = xs_and_out
+    return tuple(EXP(x - out) for x in xs)
+
+
 LOGSUMEXP = defop(
-    "logsumexp", _logsumexp, lambda *xs_and_out: tuple(
-        EXP(x - xs_and_out[-1]) for x in xs_and_out[:-1]),
+    "logsumexp", _logsumexp, _logsumexp_local,
     args=("xᵢ",), variadic=True, symbol="logΣexp", expr="log Σ exp(xᵢ)",
     formulas=("exp(xᵢ - out) = softmaxᵢ",),
     doc="log(e^x₀ + e^x₁ + …), computed as m + log Σ e^(xᵢ − m) with m the largest input, so "
@@ -341,7 +347,7 @@ def _max_margin(*xs: float) -> float:
     # The kinks are the ties: the runner-up and the max meet after each moves half their gap.
     if len(xs) < 2:
         return math.inf
-    top, second = sorted(xs)[-1], sorted(xs)[-2]
+    second, top = sorted(xs)[-2:]
     return (top - second) / 2
 
 

@@ -6,7 +6,7 @@ The language, and nothing else:
     term       := unary (("*" | "/") unary)*
     unary      := ("-" | "+") unary | power
     power      := atom ("**" unary)?            right-associative: 2**3**2 = 2**9; -x**2 = -(x**2)
-    atom       := number | name | function "(" expression ")" | "(" expression ")"
+    atom       := number | name | function "(" expression ("," expression)* ")" | "(" expression ")"
 
 Names are letters, digits and ``_`` (not starting with a digit or ``__``) and must be given a value;
 functions come from a fixed list (`FUNCTIONS`), each one op of the op table. The text is read by a
@@ -23,13 +23,14 @@ from . import ops
 from .op import REGISTRY, Op
 from .value import Value, _to_float
 
-#: The functions an expression may call: name → the built-in op of that name (one argument each).
-#: The op actually applied is looked up in `REGISTRY` by name when the expression is read, so an op
-#: replaced with ``defop(..., replace=True)`` is the one the parser uses, operators included.
+#: The functions an expression may call: name → the built-in op of that name (one argument each,
+#: except the variadic ``max(a, b, …)`` and ``logsumexp(a, b, …)``). The op actually applied is
+#: looked up in `REGISTRY` by name when the expression is read, so an op replaced with
+#: ``defop(..., replace=True)`` is the one the parser uses, operators included.
 FUNCTIONS: dict[str, Op] = {
     "exp": ops.EXP, "log": ops.LOG, "tanh": ops.TANH, "sigmoid": ops.SIGMOID, "relu": ops.RELU,
     "leaky_relu": ops.LEAKY_RELU, "sqrt": ops.SQRT, "abs": ops.ABS, "sin": ops.SIN, "cos": ops.COS,
-    "softplus": ops.SOFTPLUS,
+    "softplus": ops.SOFTPLUS, "max": ops.MAX, "logsumexp": ops.LOGSUMEXP,
 }
 _BINARY = {"+": ops.ADD, "-": ops.SUB, "*": ops.MUL, "/": ops.DIV}
 _PUNCTUATION = ("**", "*", "/", "+", "-", "(", ")", ",")
@@ -263,12 +264,16 @@ class _Parser:
                       pos)
         self.take()  # "("
         if self.peek()[0] == ")":
-            self.fail(f"{name}() needs one argument, e.g. {name}(x)", self.peek()[2])
-        argument, _ = self.expression()
-        if self.peek()[0] == ",":
-            self.fail(f"{name} takes one argument", self.peek()[2])
+            many = "at least one argument, e.g. {0}(x, y)" if op.variadic else "one argument, e.g. {0}(x)"
+            self.fail(f"{name}() needs {many.format(name)}", self.peek()[2])
+        arguments = [self.expression()[0]]
+        while self.peek()[0] == ",":
+            if not op.variadic:
+                self.fail(f"{name} takes one argument", self.peek()[2])
+            self.take()  # ","
+            arguments.append(self.expression()[0])
         self.expect(")", pos + len(name))
-        return self.combine(_current(op), (argument,), pos, pos)
+        return self.combine(_current(op), tuple(arguments), pos, pos)
 
     def expect(self, kind: str, opened: int) -> None:
         found, token, pos = self.take()

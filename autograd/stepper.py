@@ -40,7 +40,7 @@ from .value import (
     topological_order,
     undo_pass,
 )
-from .viz import draw_step, number_text, reading_order, svg_source
+from .viz import draw_step, neuron_names, number_text, reading_order, svg_source
 
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
@@ -51,13 +51,17 @@ def format_number(x: float) -> str:
 
 
 def node_names(order: Sequence[Value]) -> dict[Value, str]:
-    """A name per node for texts and stepper pictures: its label; else a constant's number;
-    else ``v1, v2, …`` for unlabelled interior nodes, numbered in the order given."""
+    """A name per node for texts and stepper pictures: its label; else, for a node of an `nn`
+    neuron, what it is (``L0.N1.w0·x0``, ``L0.N1.z``, ``L0.N1.out``: `neuron_names`); else a
+    constant's number; else ``v1, v2, …`` for unlabelled interior nodes, numbered in the order given."""
     names: dict[Value, str] = {}
+    inferred = neuron_names(list(order))
     count = 0
     for node in order:
         if node.label:
             names[node] = node.label
+        elif node in inferred:
+            names[node] = inferred[node]
         elif not node.children:
             names[node] = format_number(node.data)
         else:

@@ -402,7 +402,7 @@ def forward_error(op: Op, children: tuple[Value, ...], err: Exception) -> Except
     for people; a TypeError means the rule itself could not run on these inputs.
     """
     if isinstance(err, TypeError):
-        given = ", ".join(describe(c) for c in children)
+        given = inputs_text(op, children, named=False)
         return TypeError(f"{op.name}: its forward rule failed on ({given}): {err}")
     return type(err)(_domain_message(op, children, err))
 
@@ -462,6 +462,16 @@ def describe(node: Value) -> str:
     return f"{shorten(node.label)!r} (= {node.data:g})" if node.label else f"{node.data:g}"
 
 
+def inputs_text(op: Op, children: tuple[Value, ...], named: bool = True, ends: int = 3) -> str:
+    """An op's inputs for a message, ``a = 'x' (= 1), b = 2``; of many inputs only the first and
+    last `ends`, so that a sum of 10⁵ terms does not make a megabyte message."""
+    names = op.arg_names(len(children))
+    parts = [f"{n} = {describe(c)}" if named else describe(c) for n, c in zip(names, children)]
+    if len(parts) > 2 * ends + 1:
+        parts[ends:-ends] = [f"… {len(parts) - 2 * ends:,} more …"]
+    return ", ".join(parts)
+
+
 def shorten(text: str, limit: int = 40) -> str:
     """`text` cut to about `limit` characters for a message (a 10 MB label must not make a 10 MB error)."""
     if len(text) <= limit:
@@ -492,8 +502,7 @@ def path_from_root(root: Value, target: Value, ends: int = 3) -> str:
 
 
 def _domain_message(op: Op, children: tuple[Value, ...], err: Exception) -> str:
-    names = op.arg_names(len(children))
-    given = ", ".join(f"{n} = {describe(c)}" for n, c in zip(names, children))
+    given = inputs_text(op, children)
     detail = str(err)
     if isinstance(err, OverflowError):
         # Python says "math range error" or "(34, 'Numerical result out of range')": say what it means.
@@ -701,8 +710,9 @@ def _backward_error(root: Value, node: Value, err: Exception) -> Exception:
     that failed, and the path from the root down to the node."""
     op, children = node._op, node.children
     names = op.arg_names(len(children))
-    given = ", ".join(f"{n} = {describe(c)}" for n, c in zip(names, children))
-    where = f"backward through {op.name}({given})" + (f" [node {node.label!r}]" if node.label else "")
+    given = inputs_text(op, children)
+    where = f"backward through {op.name}({given})" + (
+        f" [node {shorten(node.label)!r}]" if node.label else "")
     path = f"Path from the root: {path_from_root(root, node)}."
     if isinstance(err, TypeError):
         try:

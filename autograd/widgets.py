@@ -18,12 +18,17 @@ from __future__ import annotations
 
 import html
 import math
+import re
 import uuid
 from pathlib import Path
 from typing import Any
 
-import anywidget
-import traitlets
+try:
+    import anywidget
+    import traitlets
+except ImportError as err:  # the core and `make test` do without it; say how to get it
+    raise ImportError(f"autograd.widgets needs the notebook extra ({err.name} is missing): "
+                      f"pip install -e '.[notebook]' (or pip install anywidget)") from err
 
 from .notebook import step_html
 from .stepper import (
@@ -38,7 +43,7 @@ from .stepper import (
     reading_order,
 )
 from .value import Value, forward_error, topological_order
-from .viz import CURRENT, UPDATED, draw_dot, draw_step, svg_source
+from .viz import draw_dot, number_text, svg_source
 
 #: A prediction is right when |guess − true| ≤ TOLERANCE · max(1, |true|).
 TOLERANCE = 1e-3
@@ -62,6 +67,73 @@ def rerun_forward(order: list[Value]) -> None:
                 raise forward_error(op, children, err) from None
 
 
+class Picture:
+    """One Graphviz layout of a graph, redrawn for every frame and every edit without Graphviz.
+
+    Laying a graph out is what takes time (a third of a second for 50 nodes); the layout does not
+    change when only numbers do. So the graph is laid out once with every number cell as wide as
+    the widest number (``+1.234e+05``) and every grad cell as wide as ``-1.23457e-05 + …``, and a
+    frame is the same SVG with the cells' texts swapped and CSS classes set: ``current`` and
+    ``updated`` on nodes, ``hot`` on the edges a step uses (widgets.css colours them).
+    """
+
+    _WIDE = "-8.88888e-88 + …"  # as wide as any text a grad (or tangent) cell shows
+
+    def __init__(self, root: Value, names: dict[Value, str], rankdir: str) -> None:
+        order = topological_order(root)
+        prefix = f"gg-{uuid.uuid4().hex[:8]}"
+        mine = {f"gg{i}": node for i, node in enumerate(order)}  # a class per value: which box is whose
+        svg = svg_source(draw_dot(root, names=names, grad_text=dict.fromkeys(order, self._WIDE),
+                                  number_format="+.3e", svg_id=prefix, max_nodes=10_000,
+                                  rankdir=rankdir, classes={node: c for c, node in mine.items()}))
+        holes: list[tuple[int, int, str, Any]] = []  # (start, end, kind, key) of text to swap
+        by_id: dict[str, Value] = {}  # a value's SVG id; its op's is the same + "-op"
+        for m in re.finditer(r'<g id="([^"]*)" class="(node (gg\d+))">', svg):
+            node = mine[m.group(3)]
+            by_id[html.unescape(m.group(1))] = node
+            holes.append((m.start(2), m.end(2), "class", node))
+            # The box's last two texts are its data and grad cells (a label may say anything).
+            texts = list(re.finditer(r">([^<]*)</text>", svg[m.end():svg.index("</g>", m.end())]))
+            for kind, t in zip(("data", "grad"), texts[-2:]):
+                holes.append((m.end() + t.start(1), m.end() + t.end(1), kind, node))
+        for m in re.finditer(r'<g id="([^"]*)" class="(node)">', svg):
+            ident = html.unescape(m.group(1))
+            if ident.endswith("-op") and ident[:-3] in by_id:
+                holes.append((m.start(2), m.end(2), "op-class", by_id[ident[:-3]]))
+        # Edges are titled with Graphviz's node names: a value's is its id without the prefix.
+        dot_name = {ident[len(prefix) + 1:]: node for ident, node in by_id.items()}
+        for m in re.finditer(r'<g id="[^"]*" class="(edge)">\s*<title>([^<]*)</title>', svg):
+            tail, _, head = html.unescape(m.group(2)).partition("->")  # input -> op, or op -> result
+            key = (dot_name[tail], dot_name[head.removesuffix("op")]) if tail in dot_name else None
+            holes.append((m.start(1), m.end(1), "edge", key))
+        holes.sort(key=lambda h: h[0])
+        self.pieces, self.holes, at = [], [], 0
+        for start, end, kind, key in holes:
+            self.pieces.append(svg[at:start])
+            self.holes.append((kind, key))
+            at = end
+        self.pieces.append(svg[at:])
+
+    def draw(self, second: dict[Value, str], *, word: str = "grad", classes: dict[Value, str],
+             edges: set[tuple[Value, Value]]) -> str:
+        """The picture with current data, the text `second` in each node's last cell (after `word`;
+        "?" where a node has none), the nodes' CSS `classes` and the `edges` of the step drawn hot."""
+        esc = html.escape
+        out = [self.pieces[0]]
+        for (kind, key), piece in zip(self.holes, self.pieces[1:]):
+            if kind == "data":
+                out.append(f"data {esc(number_text(key.data, '.4g'))}")
+            elif kind == "grad":
+                out.append(f"{word} {esc(second.get(key, '?'))}")
+            elif kind == "edge":
+                out.append("edge hot" if key in edges else "edge")
+            else:  # "class" of a value's box, "op-class" of its op's oval: current-op, updated-op
+                css = classes.get(key)
+                out.append("node" if not css else f"node {css}" if kind == "class" else f"node {css}-op")
+            out.append(piece)
+        return "".join(out)
+
+
 class BackwardPass:
     """The backward pass of a graph as frames: one per `Step`, drawn on demand.
 
@@ -79,7 +151,7 @@ class BackwardPass:
         self.names = node_names(reading_order(root))  # the names the steps use
         self.steps: list[Step] = list(backward_steps(root))
         self.shown = grad_display(self.steps, root)
-        self.prefix = f"gg-{uuid.uuid4().hex[:8]}"
+        self.drawing: Picture | None = None  # the widget hands over its layout (see `Picture`)
 
     def __len__(self) -> int:
         return len(self.steps)
@@ -87,16 +159,14 @@ class BackwardPass:
     def picture(self, k: int, hidden: bool) -> str:
         """Frame k as SVG; `hidden` draws it before the step: its node's gradient is a "?"."""
         step = self.steps[k]
-        if not hidden:
-            dot = draw_step(self.root, step, self.shown[k], self.names, svg_id=f"{self.prefix}-{k}",
-                            rankdir=self.rankdir)
-        else:
+        if hidden:
             shown = dict(self.shown[k - 1]) if k else {}
             shown[step.node] = "?"
-            dot = draw_dot(self.root, highlight={step.node: CURRENT}, names=self.names, grad_text=shown,
-                           number_format=".4g", svg_id=f"{self.prefix}-{k}q",
-                           classes={step.node: "current"}, max_nodes=10_000, rankdir=self.rankdir)
-        return svg_source(dot)
+            return self.drawing.draw(shown, classes={step.node: "current"}, edges=set())
+        classes = {c.child: "updated" for c in step.children}
+        classes[step.node] = "current"
+        return self.drawing.draw(self.shown[k], classes=classes,
+                                 edges={(c.child, step.node) for c in step.children})
 
     def explain(self, k: int) -> str:
         return step_html(self.steps[k])
@@ -139,28 +209,22 @@ class ForwardPass:
         self.names = node_names(order)  # the names forward_steps gives its records
         self.steps: list[ForwardStep] = list(forward_steps(root, {seed: 1.0}))
         self.known = {node: (1.0 if node is seed else 0.0) for node in order if not node.children}
-        self.prefix = f"gg-{uuid.uuid4().hex[:8]}"
+        self.drawing: Picture | None = None
 
     def __len__(self) -> int:
         return len(self.steps)
 
     def picture(self, k: int, hidden: bool) -> str:
+        """Frame k: every tangent known after step k in the nodes' last cells (``?`` before)."""
         step = self.steps[k]
-        tangents = dict(self.known)
-        tangents.update((s.node, s.tangent) for s in self.steps[:k + 1])
-        names = {node: f"{name} · tangent {format_number(tangents[node])}" if node in tangents
-                 else f"{name} · tangent ?"
-                 for node, name in self.names.items()}
+        tangents = {node: format_number(t) for node, t in self.known.items()}
+        tangents.update((s.node, format_number(s.tangent)) for s in self.steps[:k + 1])
         if hidden:
-            names[step.node] = f"{self.names[step.node]} · tangent ?"
-        colours = {c.child: UPDATED for c in step.children}
-        colours[step.node] = CURRENT
-        classes = dict.fromkeys(colours, "updated")
+            tangents.pop(step.node)
+        classes = {c.child: "updated" for c in step.children}
         classes[step.node] = "current"
-        dot = draw_dot(self.root, highlight=colours, names=names, show_grad=False, classes=classes,
-                       svg_id=f"{self.prefix}-{k}{'q' if hidden else ''}", max_nodes=10_000,
-                       rankdir=self.rankdir, edges=[(c.child, step.node) for c in step.children])
-        return svg_source(dot)
+        return self.drawing.draw(tangents, word="tangent", classes=classes,
+                                 edges={(c.child, step.node) for c in step.children})
 
     def explain(self, k: int) -> str:
         esc = html.escape
@@ -235,6 +299,7 @@ class StepperWidget(anywidget.AnyWidget):
         self.modes = list(PASSES)
         self._rankdir = rankdir
         self._pass: Any = None
+        self._pictures: dict[str, Picture] = {}  # one layout per mode for the graph shown
         self._root: Value | None = None
         self._leaves: list[Value] = []
         self._quiet = False  # True while the kernel itself moves index/mode: no re-render then
@@ -253,7 +318,7 @@ class StepperWidget(anywidget.AnyWidget):
 
     def set_root(self, root: Any) -> None:
         """Show the pass of another graph (its grads are those of a complete pass afterwards)."""
-        self._pass, self._root, self._leaves = None, None, []
+        self._pass, self._root, self._leaves, self._pictures = None, None, [], {}
         if not isinstance(root, Value):
             self._fail(f"StepperWidget: expected a Value as the root, got {type(root).__name__} "
                        f"{root!r:.40}; pass the Value whose gradients you want, e.g. the loss.")
@@ -273,8 +338,13 @@ class StepperWidget(anywidget.AnyWidget):
         order = order or topological_order(self._root)
         try:
             self._pass = PASSES[self.mode](self._root, order, self._rankdir, self._seed())
-        except (ValueError, ZeroDivisionError, OverflowError, TypeError) as err:
-            self._fail(str(err))
+            # The layout depends on the graph and the names only, not on the numbers: an edit
+            # reuses it, so no Graphviz run stands between a new number and the new picture.
+            if self.mode not in self._pictures:
+                self._pictures[self.mode] = Picture(self._root, self._pass.names, self._rankdir)
+            self._pass.drawing = self._pictures[self.mode]
+        except (ValueError, ZeroDivisionError, OverflowError, TypeError, RuntimeError) as err:
+            self._fail(str(err))  # RuntimeError: Graphviz missing or failing
             return
         with self.hold_sync():
             self.error = ""

@@ -149,17 +149,32 @@ def report(s: Sweep) -> str:
     return "\n".join(lines)
 
 
+def _finite(text: str) -> float:
+    """An argparse type, in the manner of demos.common's: a finite number, or a usage error."""
+    try:
+        x = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(x):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text}")
+    return x
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m demos.fd_lab", description=__doc__.split("\n\n")[0])
     parser.add_argument("--function", choices=sorted(FUNCTIONS), default="exp",
                         help="the function to differentiate (default exp)")
-    parser.add_argument("--x", type=float, default=1.0, help="the point (default 1.0)")
+    parser.add_argument("--x", type=_finite, default=1.0, help="the point (default 1.0)")
     parser.add_argument("--no-plot", action="store_true", help="print the table only")
     args = parser.parse_args(argv)
-    if not math.isfinite(args.x) or (args.function == "log" and args.x <= 0.1):
-        where = " above 0.1 for log (x − h must stay in its domain)" if args.function == "log" else ""
-        parser.error(f"--x {args.x}: choose a finite point{where}")
-    s = sweep(args.function, args.x)
+    if args.function == "log" and args.x <= 0.1:
+        parser.error(f"argument --x: {args.x:g} is too close to log's edge; choose a point above 0.1 "
+                     f"for log (x − h must stay in its domain)")
+    try:
+        s = sweep(args.function, args.x)
+    except (OverflowError, ValueError) as err:
+        parser.error(f"argument --x: {args.function} cannot be evaluated around {args.x:g} ({err}); "
+                     f"choose a smaller point")
     print(report(s))
     if not args.no_plot:
         path = plot(s)

@@ -12,6 +12,7 @@ import math
 import os
 import secrets
 import stat
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +79,7 @@ def _to_json(model: MLP, where: str) -> str:
     params = model.parameters()
     labels = [p.label for p in params]
     if len(set(labels)) != len(labels):  # {label: number} would silently keep only one of them
-        twice = sorted({k for k in labels if labels.count(k) > 1})
+        twice = sorted(k for k, n in Counter(labels).items() if n > 1)
         raise ValueError(f"{where}: several parameters are labelled {[shorten(k) for k in twice[:5]]}; "
                          f"a model file keys weights by label, so one would be lost. Nothing was "
                          f"written.")
@@ -98,8 +99,8 @@ def _to_json(model: MLP, where: str) -> str:
     try:
         again = model_from_json(text, where)
     except ValueError as err:
-        raise ValueError(f"{err}. nn.load would refuse this file, so nothing was written (the file "
-                         f"is unchanged)") from None
+        raise ValueError(f"{str(err).rstrip('.')}. nn.load would refuse this file, so nothing was "
+                         f"written (the file is unchanged)") from None
     if [p.data for p in again.parameters()] != [p.data for p in params]:  # labels in another order
         raise ValueError(f"{where}: the parameters' labels are not in the order MLP gives them "
                          f"(L0.N0.w0, L0.N0.w1, …); loading would put weights in the wrong places. "
@@ -113,7 +114,7 @@ def _kind(mode: int) -> str:
                        (stat.S_ISBLK, "a block device")):
         if test(mode):
             return kind
-    return "not a regular file"
+    return "a special file"
 
 
 def _mode_or_none(path: str | os.PathLike) -> int | None:

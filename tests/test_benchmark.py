@@ -177,7 +177,7 @@ def test_moons_data_is_two_labelled_half_circles():
 
 
 def test_gc_tax_counts_the_tracked_objects_each_chain_shape_makes(capsys):
-    # The README's account of the chain's GC bill rests on these counts: glassgrad makes six
+    # docs/speed.md's account of the chain's GC bill rests on these counts: glassgrad makes six
     # GC-tracked objects a step (2 nodes, 2 children tuples, 2 constant leaves), like its stand-in.
     from demos import gc_tax
 

@@ -428,8 +428,9 @@ def test_anomaly_warn_mode_keeps_no_growing_warning_registry():
             checker = SWITCHES.anomaly
             for i in range(3 * checker.KEEP_WARNINGS):
                 Value(1e307 * (1 + i / 1000)) * 100.0       # 3,000 distinct warnings
+                float(Value(i, label=f"v{i}"))              # and 3,000 numbers read off the graph
             assert len(checker.registry) <= checker.KEEP_WARNINGS + 1
-    assert len(caught) == 3 * checker.KEEP_WARNINGS
+    assert len(caught) == 6 * checker.KEEP_WARNINGS
     assert len(registry) <= before + 1
 
 

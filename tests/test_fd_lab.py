@@ -62,3 +62,7 @@ def test_command_prints_the_table_and_draws_the_v(tmp_path, monkeypatch, capsys)
     with pytest.raises(SystemExit) as bad:
         fd_lab.main(["--function", "log", "--x", "0"])
     assert bad.value.code == 2 and "above 0.1 for log" in capsys.readouterr().err
+    for argv in (["--x", "nan"], ["--x", "800"], ["--function", "cube", "--x", "1e200"]):
+        with pytest.raises(SystemExit) as bad:
+            fd_lab.main(argv)
+        assert bad.value.code == 2 and "argument --x" in capsys.readouterr().err

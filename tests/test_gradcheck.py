@@ -225,13 +225,16 @@ def test_gradcheck_names_a_corrupted_copy_of_every_op(name, data):
 
 
 def test_the_readme_examples_print_what_the_readme_shows():
-    """The README's sections on defop and gradcheck, run as they stand (in a fresh interpreter,
-    so their ops do not meet this test session's registry)."""
+    """The README's sections on defop and gradcheck (and docs/gradcheck.md, which continues the
+    first), run as they stand (in a fresh interpreter, so their ops do not meet this test
+    session's registry)."""
     root = Path(__file__).resolve().parents[1]
     readme = root.joinpath("README.md").read_text(encoding="utf-8")
     code, shown = [], []
-    for title in ("## Defining your own op", "## Checking gradients"):
-        section = readme.split(title, 1)[1].split("\n## ", 1)[0]
+    sections = [readme.split(title, 1)[1].split("\n## ", 1)[0]
+                for title in ("## Defining your own op", "## Checking gradients")]
+    sections.insert(1, root.joinpath("docs", "gradcheck.md").read_text(encoding="utf-8"))
+    for section in sections:
         blocks = re.findall(r"```(\w*)\n(.*?)```", section, flags=re.S)
         for (kind, text), (next_kind, next_text) in itertools.pairwise(blocks):
             if kind == "python" and next_kind == "":

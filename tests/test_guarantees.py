@@ -1,2 +1,387 @@
 """Behaviour users rely on that no other test pinned down: each test here was found missing by
 mutation testing (`make mutate`, docs/mutation.md), and each says what it protects."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+
+import pytest
+from user_ops import DET2, HYPOT, LERP
+
+from autograd import REGISTRY, Value, defop, grad, topological_order
+from autograd.ops import CLAMP
+
+# --- a failed backward pass changes nothing -----------------------------------------------------
+
+
+def test_a_backward_pass_that_fails_leaves_every_grad_as_it_was():
+    # A training loop that catches the error (and skips the sample) must not inherit half a pass:
+    # leaves keep what they had accumulated, interior nodes what the last good pass left there.
+    w, x = Value(0.5, label="w"), Value(2.0, label="x")
+    (w * x).backward()                    # w.grad = 2, x.grad = 0.5: accumulated from a good sample
+    s = Value(0.0, label="s")
+    h = w * x                             # interior, starts at 0
+    loss = (h + s.sqrt()) * 3.0           # √s at s = 0 has an infinite slope: the pass fails
+    loss.grad = 7.0                       # whatever the user left on the root
+    before = {node: node.grad for node in topological_order(loss)}
+    with pytest.raises(ZeroDivisionError, match="backward through sqrt"):
+        loss.backward()
+    assert {node: node.grad for node in topological_order(loss)} == before
+    assert (w.grad, x.grad, h.grad, s.grad, loss.grad) == (2.0, 0.5, 0.0, 0.0, 7.0)
+
+
+# --- every node is a well-formed Value ------------------------------------------------------------
+
+
+def test_constants_in_a_graph_are_ordinary_leaves_with_their_own_gradient():
+    # `x * 3.0` makes 3.0 a leaf of the graph: it has a label (empty), a float gradient after
+    # backward (d y / d 3.0 = x), and it takes part in the leaf accumulation like any other leaf.
+    x = Value(2.0, label="x")
+    y = x * 3.0 + 1
+    y.backward()
+    constants = [n for n in topological_order(y) if not n.children and n is not x]
+    assert sorted(c.data for c in constants) == [1.0, 3.0]
+    for c in constants:
+        assert c.label == "" and isinstance(c.label, str) and c.op == "" and c.children == ()
+    three = next(c for c in constants if c.data == 3.0)
+    assert (three.grad, x.grad) == (2.0, 3.0)
+    assert isinstance(three.grad, float)
+
+
+# --- ordering, repr --------------------------------------------------------------------------------
+
+
+def test_values_compare_like_their_numbers_including_ties_and_other_values():
+    a, b = Value(1.0), Value(2.0)
+    assert a < b and a <= b and b > a and b >= a
+    assert not (b < a) and not (b <= a) and not (a > b) and not (a >= b)
+    assert not (a < 1.0) and a <= 1.0 and not (a > 1) and a >= 1  # a tie is not "less than"
+    assert [v.data for v in sorted([b, Value(1.5), a])] == [1.0, 1.5, 2.0]
+    assert max(a, b) is b and min(a, b) is a
+
+
+def test_repr_shows_data_grad_label_and_op():
+    x = Value(2.0, label="x")
+    y = x * 3.0
+    y.backward()
+    assert repr(x) == "Value(data=2, grad=3, label='x')"
+    assert repr(y) == "Value(data=6, grad=1, op='*')"
+
+
+# --- plain numbers anywhere among an op's inputs ---------------------------------------------------
+
+
+def test_ops_take_plain_numbers_in_any_position():
+    # LERP(0.0, x, t): the blend from a constant 0 to x. The number becomes a constant leaf;
+    # gradients are those of the same op on Values.
+    x, t = Value(4.0, label="x"), Value(0.25, label="t")
+    y = LERP(0.0, x, t)
+    y.backward()
+    assert y.data == 1.0 and (x.grad, t.grad) == (0.25, 4.0)
+    assert [c.data for c in y.children] == [0.0, 4.0, 0.25] and y.children[1:] == (x, t)
+    z = DET2(1, x, 2, t)          # ints too: a·d − b·c = 0.25 − 8
+    z.backward()
+    assert z.data == -7.75 and (x.grad, t.grad) == (0.25 - 2.0, 4.0 + 1.0)
+
+
+# --- tracebacks a user reads -------------------------------------------------------------------------
+
+
+def test_a_domain_error_is_one_clean_exception_and_a_broken_rule_keeps_its_cause():
+    # A domain error is the user's input, not a bug: no "During handling of the above exception"
+    # chain of engine internals. A forward rule that cannot run at all keeps Python's error as the
+    # cause, which is where the bug is.
+    with pytest.raises(ValueError) as info:
+        Value(-1.0).log()
+    assert info.value.__cause__ is None and info.value.__suppress_context__
+    broken = defop("t_broken_forward", lambda x: x + "1", lambda x, out: (1.0,))
+    try:
+        with pytest.raises(TypeError) as info:
+            broken(Value(1.0))
+        assert isinstance(info.value.__cause__, TypeError)
+    finally:
+        del REGISTRY["t_broken_forward"]
+
+
+# --- error messages, word for word ---------------------------------------------------------------------
+
+FIX = (" The gradient is infinite or undefined at this point; move the input away from it (clamp it, "
+       "or add a small epsilon).")
+
+
+@pytest.fixture
+def buggy_ops() -> Iterator[dict]:
+    """Ops with the bugs and edges users' own ops have; taken out of the registry afterwards."""
+    made = {
+        # √(Σ xᵢ): a variadic op, undefined for a negative sum, infinitely steep at 0
+        "t_rootsum": defop("t_rootsum", lambda *xs: math.sqrt(sum(xs)),
+                           lambda *xs_out: (0.5 / xs_out[-1],) * (len(xs_out) - 1),
+                           args=("xᵢ",), variadic=True, formulas=("1/(2·out)",), domain="Σxᵢ ≥ 0"),
+        # |x|^1.5 with a rule that forgot the negative half: math.sqrt(x) fails for x < 0
+        "t_pow15": defop("t_pow15", lambda x: abs(x) ** 1.5, lambda x, out: (1.5 * math.sqrt(x),),
+                         formulas=("1.5·√x",)),
+        # softplus with the naive slope e^x / (1 + e^x): overflows for large x
+        "t_softplus": defop("t_softplus", lambda x: max(x, 0.0) + math.log1p(math.exp(-abs(x))),
+                            lambda x, out: (math.exp(x) / (1.0 + math.exp(x)),),
+                            formulas=("eˣ/(1 + eˣ)",)),
+        # rules that are broken outright
+        "t_short": defop("t_short", lambda a, b: a * b, lambda a, b, out: (out / a,),
+                         args=("a", "b"), formulas=("b", "a")),
+        "t_crash": defop("t_crash", lambda x: 2.0 * x, lambda x, out: (x + "1",), formulas=("2",)),
+        "t_text": defop("t_text", lambda x: 2.0 * x, lambda x, out: ("2",), formulas=("2",)),
+    }
+    try:
+        yield made
+    finally:
+        for name in made:
+            REGISTRY.pop(name, None)
+
+
+FORWARD_MESSAGES = [
+    (lambda: Value(0.0, label="x").log(), ValueError,
+     "log(x = 'x' (= 0)): log is not defined here; log needs x > 0. "
+     "Check the inputs to this log (or clamp them)."),
+    (lambda: Value(math.inf).sin(), ValueError,
+     "sin(x = inf): sin has no value at ±inf. Check the inputs to this sin (or clamp them)."),
+    (lambda: Value(1.0) / 0.0, ZeroDivisionError,
+     "/(a = 1, b = 0): division by zero; / needs b ≠ 0. Check the inputs to this / (or clamp them)."),
+    (lambda: Value(800.0).exp(), OverflowError,
+     "exp(x = 800): the result is too large for a float (beyond ±1.8e308); exp needs x ≤ 709.78 "
+     "(beyond that eˣ overflows a float). Scale the inputs to this exp down."),
+    (lambda: Value(10.0) ** 400, OverflowError,
+     "**(x = 10): 10 ** 400 is too large for a float (beyond ±1.8e308). Scale the inputs to this ** down."),
+    (lambda: Value(0.5).clamp(lo=1.0, hi=0.0), ValueError,
+     "clamp(x = 0.5): the interval [lo = 1, hi = 0] is empty or not a number; call clamp(lo=..., "
+     "hi=...) with numbers lo ≤ hi. Check the inputs to this clamp."),
+    (lambda: Value(-800.0).sigmoid() ** -1, ZeroDivisionError,  # no log: no log_sigmoid hint
+     "**(x = 0): 0 to a negative power (-1) divides by zero; ** needs a real result: x ≥ 0 unless p "
+     "is a whole number, and x ≠ 0 if p < 0. Check the inputs to this ** (or clamp them)."),
+    (lambda: (Value(1.0, label="a") - Value(1.0, label="b")).log(), ValueError,  # no sigmoid: no hint
+     "log(x = 0): log is not defined here; log needs x > 0. Check the inputs to this log (or clamp them)."),
+    (lambda: Value(-800.0).sigmoid().log(), ValueError,
+     "log(x = 0): log is not defined here; log needs x > 0. Check the inputs to this log (or clamp "
+     "them). For log(sigmoid(z)) use z.log_sigmoid(), and (-z).log_sigmoid() for log(1 - sigmoid(z)): "
+     "they stay finite for every z."),
+]
+
+
+@pytest.mark.parametrize("make,kind,message", FORWARD_MESSAGES, ids=range(len(FORWARD_MESSAGES)))
+def test_forward_errors_read_word_for_word_as_designed(make, kind, message):
+    with pytest.raises(kind) as info:
+        make()
+    assert str(info.value) == message
+
+
+def test_the_log_sigmoid_hint_also_covers_log_of_one_minus_sigmoid():
+    with pytest.raises(ValueError) as info:
+        (1 - Value(800.0).sigmoid()).log()
+    assert str(info.value).endswith("For log(sigmoid(z)) use z.log_sigmoid(), and (-z).log_sigmoid() "
+                                    "for log(1 - sigmoid(z)): they stay finite for every z.")
+
+
+def test_a_buggy_ops_errors_name_its_inputs_even_when_it_takes_any_number(buggy_ops):
+    rootsum = buggy_ops["t_rootsum"]
+    with pytest.raises(ValueError) as info:
+        rootsum(Value(1.0), Value(-3.0, label="b"))
+    assert str(info.value) == ("t_rootsum(x0 = 1, x1 = 'b' (= -3)): t_rootsum is not defined here; "
+                               "t_rootsum needs Σxᵢ ≥ 0. Check the inputs to this t_rootsum (or clamp them).")
+    with pytest.raises(ZeroDivisionError) as info:
+        rootsum(Value(1.0, label="a"), Value(-1.0)).backward()
+    assert str(info.value) == ("backward through t_rootsum(x0 = 'a' (= 1), x1 = -1): the local derivative "
+                               "(∂out/∂x0 = 1/(2·out)) cannot be evaluated here: it divides by zero." + FIX
+                               + " Path from the root: t_rootsum.")
+
+
+def test_backward_errors_say_what_went_wrong_in_the_local_derivative(buggy_ops):
+    cases = [
+        (Value(0.0, label="x").sqrt(), ZeroDivisionError,
+         "backward through sqrt(x = 'x' (= 0)): the local derivative (∂out/∂x = 1/(2√x) = 0.5/out) "
+         "cannot be evaluated here: it divides by zero."),
+        (HYPOT(Value(0.0), Value(0.0)), ZeroDivisionError,
+         "backward through hypot(a = 0, b = 0): the local derivative (∂out/∂a = a/out; ∂out/∂b = b/out) "
+         "cannot be evaluated here: it divides by zero."),
+        (buggy_ops["t_pow15"](Value(-4.0)), ValueError,
+         "backward through t_pow15(x = -4): the local derivative (∂out/∂x = 1.5·√x) cannot be "
+         "evaluated here: it is outside the domain of a function it uses."),
+        (buggy_ops["t_softplus"](Value(800.0)), OverflowError,
+         "backward through t_softplus(x = 800): the local derivative (∂out/∂x = eˣ/(1 + eˣ)) cannot "
+         "be evaluated here: it is too large for a float."),
+    ]
+    for root, kind, message in cases:
+        with pytest.raises(kind) as info:
+            root.backward()
+        assert str(info.value) == message + FIX + f" Path from the root: {root.op}."
+
+
+def test_a_broken_local_rule_is_reported_as_a_broken_rule(buggy_ops):
+    # The three ways a user's rule can be wrong, each named for what it is.
+    with pytest.raises(TypeError) as info:
+        buggy_ops["t_short"](Value(2.0), Value(3.0)).backward()
+    assert str(info.value) == ("backward through t_short(a = 2, b = 3): the op's local rule must return "
+                               "a tuple with one derivative per input (2), got (3.0,). Path from the root: "
+                               "t_short.")
+    with pytest.raises(TypeError) as info:
+        buggy_ops["t_crash"](Value(2.0)).backward()
+    assert str(info.value).startswith("backward through t_crash(x = 2): the op's local-derivative rule "
+                                      "failed: unsupported operand type(s) for +: 'float' and 'str'. ")
+    with pytest.raises(TypeError) as info:
+        buggy_ops["t_text"](Value(2.0)).backward()
+    assert str(info.value).startswith("backward through t_text(x = 2): can't multiply sequence by "
+                                      "non-int of type 'float'. Path from the root: t_text.")
+
+
+def test_clamp_is_not_told_to_clamp():
+    assert CLAMP.name == "clamp"
+    with pytest.raises(ValueError) as info:
+        Value(0.5).clamp(lo=math.nan, hi=1.0)
+    assert "(or clamp them)" not in str(info.value) and str(info.value).endswith("this clamp.")
+
+
+# --- gradient graphs ------------------------------------------------------------------------------
+
+
+def test_a_gradient_graph_has_no_additions_of_zero():
+    # grad(..., create_graph=True) builds the derivative as a graph a learner can draw: the first
+    # contribution to a gradient is taken as it is, not added to a constant 0.
+    x = Value(3.0, label="x")
+    (g,) = grad(x * x * x, [x], create_graph=True)
+    assert g.data == 27.0
+    for node in topological_order(g):
+        if node.op == "+":
+            assert all(c.children or c.data != 0.0 for c in node.children), node
+    (g2,) = grad(g, [x])
+    assert g2.data == 18.0
+
+
+# --- an op installed as a Value method is the op --------------------------------------------------
+
+
+@pytest.fixture
+def method_ops() -> Iterator[dict]:
+    """User ops of each shape, installed as methods (inside the test, as a user's module would)."""
+    from autograd.op import _INSTALLED
+
+    made = {
+        "t_logx": defop("t_logx", math.log, lambda x, out: (1.0 / x,), method="t_logx",
+                        domain="x > 0", doc="ln x. Local derivative: 1/x."),
+        "t_wsum": defop("t_wsum", lambda a, b: a + 2.0 * b, lambda a, b, out: (1.0, 2.0),
+                        args=("a", "b"), formulas=("1", "2"), method="t_wsum", rmethod="t_rwsum"),
+        "t_div": defop("t_div", lambda a, b: a / b, lambda a, b, out: (1.0 / b, -out / b),
+                       args=("a", "b"), method="t_div", rmethod="t_rdiv"),
+        "t_blend": defop("t_blend", lambda a, b, t: a + t * (b - a),
+                         lambda a, b, t, out: (1.0 - t, t, b - a), args=("a", "b", "t"),
+                         method="t_blend"),
+        "t_total": defop("t_total", lambda *xs: sum(xs), lambda *xs_out: (1.0,) * (len(xs_out) - 1),
+                         args=("xᵢ",), variadic=True, method="t_total"),
+        "t_scale": defop("t_scale", lambda x, k: k * x, lambda x, out, k: (k,), params={"k": 2.0},
+                         method="t_scale"),
+    }
+    try:
+        yield made
+    finally:
+        for name in made:
+            REGISTRY.pop(name, None)
+        for attr in ("t_logx", "t_wsum", "t_rwsum", "t_div", "t_rdiv", "t_blend", "t_total", "t_scale"):
+            _INSTALLED.pop(attr, None)
+            if hasattr(Value, attr):
+                delattr(Value, attr)
+
+
+def _same_node(a: Value, b: Value) -> None:
+    assert (a.data, a.op, [c.data for c in a.children]) == (b.data, b.op, [c.data for c in b.children])
+
+
+def test_an_op_installed_as_a_method_is_the_op(method_ops):
+    x, y, t = Value(4.0, label="x"), Value(2.0, label="y"), Value(0.25, label="t")
+    ops = method_ops
+    _same_node(x.t_logx(), ops["t_logx"](x))
+    assert x.t_logx().children == (x,)
+    _same_node(x.t_wsum(y), ops["t_wsum"](x, y))
+    assert x.t_wsum(y).children == (x, y)
+    for other in (3.0, 3, True):                      # numbers become constant leaves
+        _same_node(x.t_wsum(other), ops["t_wsum"](x, float(other)))
+        _same_node(x.t_rwsum(other), ops["t_wsum"](float(other), x))  # reflected: the number first
+        assert x.t_rwsum(other).children[1] is x
+    _same_node(x.t_blend(y, t), ops["t_blend"](x, y, t))
+    _same_node(x.t_total(y, t, 1.0), ops["t_total"](x, y, t, 1.0))
+    _same_node(x.t_scale(), ops["t_scale"](x))
+    _same_node(x.t_scale(k=3.0), ops["t_scale"](x, k=3.0))
+    assert x.t_scale(k=3.0).data == 12.0
+    loss = x.t_logx() + x.t_wsum(y) * x.t_rdiv(8.0) + x.t_blend(y, t) + x.t_total(y, 2) + x.t_scale(k=3.0)
+    loss.backward()
+    # d/dx: 1/x + [1·(8/x) + (x + 2y)·(−8/x²)] + (1 − t) + 1 + 3
+    assert x.grad == pytest.approx(0.25 + 2.0 + 8.0 * -0.5 + 0.75 + 1.0 + 3.0, rel=1e-15)
+    assert y.grad == pytest.approx(2.0 * 2.0 + 0.25 + 1.0, rel=1e-15)
+
+
+def test_a_method_refuses_what_the_op_refuses_with_the_same_words(method_ops):
+    x = Value(-1.0, label="x")
+    cases = [
+        (lambda: x.t_logx(), ValueError, r"t_logx\(x = 'x' \(= -1\)\): t_logx is not defined here"),
+        (lambda: x.t_logx(2.0), TypeError, r"t_logx: takes 1 input\(s\) \(x\), got 2"),
+        (lambda: x.t_wsum(), TypeError, r"t_wsum: takes 2 input\(s\) \(a, b\), got 1"),
+        (lambda: x.t_wsum(1.0, 2.0), TypeError, r"t_wsum: takes 2 input\(s\) \(a, b\), got 3"),
+        (lambda: x.t_wsum("a"), TypeError, "t_wsum: operand: expected a real number"),
+        (lambda: x.t_rwsum("a"), TypeError, "t_wsum: operand: expected a real number"),
+        (lambda: x.t_div(0.0), ZeroDivisionError, r"t_div\(a = 'x' \(= -1\), b = 0\): division by zero"),
+        (lambda: (x * 0.0).t_rdiv(1), ZeroDivisionError, r"t_div\(a = 1, b = -0\): division by zero"),
+        (lambda: x.t_blend(1.0), TypeError, r"t_blend: takes 3 input\(s\) \(a, b, t\), got 2"),
+        (lambda: x.t_scale(k="big"), TypeError, "t_scale: parameter k: expected a real number"),
+    ]
+    for call, kind, pattern in cases:
+        with pytest.raises(kind, match="^" + pattern):
+            call()
+
+
+def test_methods_record_nothing_inside_no_grad_and_carry_the_ops_name_and_doc(method_ops):
+    from autograd import no_grad
+
+    x = Value(2.0)
+    with no_grad():
+        made = [x.t_logx(), x.t_wsum(1.0), x.t_rwsum(1.0), x.t_blend(x, 0.5), x.t_scale(k=2.0)]
+    assert all(m.children == () and m.op == "" for m in made)
+    assert Value.t_logx.__name__ == "t_logx" and Value.t_logx.__doc__ == "ln x. Local derivative: 1/x."
+    assert Value.t_wsum.__doc__ == "t_wsum(a, b); local derivative(s): 1, 2"
+
+
+# --- powers at their edges ------------------------------------------------------------------------
+
+
+def test_zero_to_a_positive_power_is_zero_with_the_power_rules_slope():
+    # 0 ** 1.5 is a real number (0), though 0 ** -1 is not and (-1) ** 1.5 is not either.
+    x = Value(0.0)
+    y = x ** 1.5
+    y.backward()
+    assert (y.data, x.grad) == (0.0, 0.0)
+    assert (Value(0.0) ** 0.5).data == 0.0 and (Value(0.0) ** 2).data == 0.0
+    with pytest.raises(ValueError, match="negative base"):
+        Value(-1.0) ** 1.5
+    with pytest.raises(ZeroDivisionError, match="0 to a negative power"):
+        Value(0.0) ** -0.5
+
+
+def test_a_value_exponent_has_a_slope_at_base_zero_and_none_below():
+    # d(a**b)/db = a**b · ln a: at a = 0 (with b > 0) the limit 0 is used; for a < 0 there is none.
+    a, b = Value(0.0), Value(2.0)
+    y = a ** b
+    y.backward()
+    assert (y.data, a.grad, b.grad) == (0.0, 0.0, 0.0)
+    a, b = Value(2.0), Value(3.0)
+    (a ** b).backward()
+    assert (a.grad, b.grad) == (12.0, pytest.approx(8.0 * math.log(2.0), rel=1e-15))
+    a = Value(-2.0)
+    with pytest.raises(ValueError) as info:
+        (a ** Value(2.0)).backward()
+    assert "a**b·ln(a) does not exist for a = -2 ≤ 0; if the exponent is a constant, write it as a " \
+           "plain number" in str(info.value)
+
+
+def test_powers_declare_where_they_are_smooth():
+    # The margin (distance to the nearest kink, pole or domain edge) that gradcheck and the tests
+    # sample by: a whole p ≥ 0 is a polynomial, a whole p < 0 has a pole at 0, any other p an edge at 0.
+    from autograd.ops import POW
+
+    assert POW.bind(p=2.0).margin(-3.0) == math.inf and POW.bind(p=0.0).margin(-3.0) == math.inf
+    assert POW.bind(p=-1.0).margin(-3.0) == 3.0 and POW.bind(p=-2.0).margin(0.5) == 0.5
+    assert POW.bind(p=0.5).margin(2.0) == 2.0 and POW.bind(p=1.5).margin(-2.0) == -2.0

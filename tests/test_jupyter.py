@@ -304,6 +304,7 @@ def test_widgets_in_jupyterlab(jupyter, chromium):
     assert [counter(f) for f in frames] == ["Step 2 of 3", "Step 3 of 3"]
     ActionChains(driver).send_keys(Keys.ARROW_LEFT).perform()
     assert [counter(f) for f in frames] == ["Step 2 of 3", "Step 2 of 3"]
+    driver.save_screenshot(str(shots / "inline_steppers.png"))
     # the live stepper's keys, too, act only while it has focus
     k = _text(driver, ".gg-counter", stepper)
     stepper.click()
@@ -319,7 +320,7 @@ def test_widgets_in_jupyterlab(jupyter, chromium):
     _wait(driver, lambda d: "undone" in _text(d, ".gg-error", log_widget))
     message = _text(driver, ".gg-error", log_widget)
     assert "log" in message and "x > 0" in message, message
-    assert log_widget.find_element(By.CSS_SELECTOR, "input.gg-leaf").get_attribute("value") == "2.0"
+    assert log_widget.find_element(By.CSS_SELECTOR, "input.gg-leaf").get_attribute("value") == "2"
     log_widget.find_element(By.CSS_SELECTOR, ".gg-next").click()
     _wait(driver, lambda d: _text(d, ".gg-counter", log_widget).startswith("Step 2 of"))
     field = log_widget.find_element(By.CSS_SELECTOR, "input.gg-leaf[data-leaf='z']")
@@ -327,6 +328,20 @@ def test_widgets_in_jupyterlab(jupyter, chromium):
     field.send_keys("3", Keys.ENTER)
     _wait(driver, lambda d: not log_widget.find_element(By.CSS_SELECTOR, ".gg-error").is_displayed())
     driver.save_screenshot(str(shots / "notebook.png"))
+
+    # -- forward mode from the menu: tangents along z, and predict mode asks before it shows ----------
+    from selenium.webdriver.support.ui import Select
+
+    Select(log_widget.find_element(By.CSS_SELECTOR, "select.gg-mode")).select_by_value("forward")
+    _wait(driver, lambda d: "(forward, along z)" in _text(d, ".gg-explain", log_widget), show=log_widget)
+    log_widget.find_element(By.CSS_SELECTOR, ".gg-predict-box").click()
+    _wait(driver, lambda d: "What is the tangent of" in _text(d, ".gg-explain", log_widget))
+    guess = log_widget.find_element(By.CSS_SELECTOR, "input.gg-guess")
+    guess.send_keys("1", Keys.ENTER)  # d log(z) / dz at z = 3 is 1/3, not 1
+    _wait(driver, lambda d: "Not quite" in _text(d, ".gg-feedback", log_widget), show=log_widget)
+    assert "= 0.333333" in _text(driver, ".gg-feedback", log_widget)
+    driver.execute_script("arguments[0].scrollIntoView()", log_widget)
+    log_widget.screenshot(str(shots / "forward_predict.png"))
 
     # -- the browser console: no errors from the page or the widgets ---------------------------------
     severe = [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]

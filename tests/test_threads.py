@@ -1,6 +1,6 @@
 """The threading model: the switches are per thread; graphs in separate threads are independent.
 
-What holds (README, "Threads"): `no_grad()` and `detect_anomaly()` affect only the thread that
+What holds (docs/fine_print.md, "Threads"): `no_grad()` and `detect_anomaly()` affect only the thread that
 entered them, and a new thread starts with graphs recorded and no anomaly checks. Separate graphs in
 separate threads (they may share leaves, e.g. a model's parameters, for *building*) give the
 same numbers as run one after another. A backward pass writes ``.grad`` on every node behind
@@ -180,3 +180,19 @@ def test_the_switch_count_survives_an_exception_and_nesting():
         assert core._SWITCHED == 1  # one thread is switched, however many switches it flipped
         raise ZeroDivisionError
     assert core._SWITCHED == 0 and core.SWITCHES.grad_enabled and core.SWITCHES.anomaly is None
+
+
+def test_the_core_imports_no_upper_layer_not_even_lazily():
+    # The anomaly checks reach the core as an object the switch holds (SWITCHES.anomaly), so
+    # value.py, op.py and ops.py need no import of anomaly.py — or of any other upper layer.
+    import re
+    from pathlib import Path
+
+    upper = "stepper|anomaly|viz|gradcheck|parse|notebook|widgets|forward"
+    folder = Path(__file__).resolve().parents[1] / "autograd"
+    for name in ("value.py", "op.py", "ops.py"):
+        source = (folder / name).read_text(encoding="utf-8")
+        assert not re.search(rf"from \.({upper})\b|from autograd\.({upper})\b|import ({upper})\b",
+                             source), name
+    with detect_anomaly():
+        assert type(core.SWITCHES.anomaly).__module__ == "autograd.anomaly"

@@ -13,6 +13,7 @@ from nn import MLP, SGD, Adam, cross_entropy, from_torch, mse, to_torch
 
 torch = pytest.importorskip("torch", reason="PyTorch is not installed; CI installs the CPU build")
 F = torch.nn.functional
+torch.set_num_threads(1)  # tensors of 15 rows: threads only add contention on a shared machine
 
 
 def three_blobs(n: int = 15, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

@@ -284,3 +284,22 @@ def test_numbers_keep_small_gradients_visible_and_never_show_negative_zero():
     source = draw_dot(y).source
     assert not re.search(r"[ >]-0(\.0*)?<", source) and "data 0<" in source
     assert "grad 0.001<" in source and "grad 1e-09<" in source
+
+
+def test_pictures_and_the_stepper_name_a_neurons_nodes_from_its_parameters():
+    from autograd.stepper import node_names
+    from autograd.viz import neuron_names, reading_order
+
+    model = MLP(2, [2, 1], activation="tanh", output_activation="linear", seed=3)
+    out = model([Value(1.0, label="x0"), Value(-1.0, label="x1")])
+    order = reading_order(out)
+    names = neuron_names(order)
+    assert sorted(names.values()) == sorted(
+        ["L0.N0.w0·x0", "L0.N0.w1·x1", "L0.N0.z", "L0.N0.out",
+         "L0.N1.w0·x0", "L0.N1.w1·x1", "L0.N1.z", "L0.N1.out",
+         "L1.N0.w0·x0", "L1.N0.w1·x1", "L1.N0.z"])  # a linear output neuron ends at its sum
+    assert all(not n.label for n in names)  # nothing is stored on the nodes
+    assert names[out] == "L1.N0.z" and node_names(order)[out] == "L1.N0.z"
+    assert ">L0.N1.w0·x0<" in draw_dot(out).source.replace("</b>", "<").replace("<b>", ">")
+    out.label = "y"  # a label of the user's wins
+    assert "L1.N0.z" not in neuron_names(reading_order(out)).values()

@@ -92,6 +92,12 @@ def grade(course: Path, part: int) -> Result:
                       f"{part}:printed")
     except ForbiddenImport as err:
         return Result(part, "ERROR", [str(err)], f"{part}:import")
+    except ModuleNotFoundError as err:
+        if err.name != "hypothesis":
+            return learner_error(part, err, f"while checking part {part}", course).result
+        return Result(part, "ERROR", ["the checker needs Hypothesis to generate graphs: "
+                                      "pip install -e '.[course]' (or pip install hypothesis)"],
+                      f"{part}:setup")
     except SyntaxError as err:
         return Result(part, "ERROR", [f"{Path(err.filename or '?').name}, line {err.lineno}: "
                                       f"SyntaxError: {err.msg}"], f"{part}:syntax")
