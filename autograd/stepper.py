@@ -22,13 +22,14 @@ with the engine's `tangent_rule` (forward.py); the pages for it are in stepper_m
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .files import write_atomic
 from .forward import tangent_rule
+from .markup import fill_template, html_text
 from .value import (
     Value,
     _to_float,
@@ -40,7 +41,7 @@ from .value import (
     topological_order,
     undo_pass,
 )
-from .viz import draw_step, neuron_names, number_text, reading_order, svg_source
+from .viz import PAGE_TIMEOUT, draw_frames, draw_step, neuron_names, number_text, reading_order
 
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
@@ -333,13 +334,15 @@ def grad_display(steps: Sequence[Step], root: Value) -> list[dict[Value, str]]:
 
 
 def stepper_html(root: Value, *, title: str | None = None, max_steps: int = 200,
-                 rankdir: str = "BT") -> str:
+                 rankdir: str = "BT", timeout: float = PAGE_TIMEOUT) -> str:
     """Run the backward pass of `root` step by step and return one self-contained HTML page.
 
     One SVG picture per step (drawn by Graphviz; the current node highlighted, grads known so far
     filled in, the rest ``?``), the step's chain-rule text beside it, Prev/Next buttons, the
     arrow keys and a step counter. No network, no server: open the file in any browser.
-    `rankdir` lays the pictures out ("BT": leaves at the bottom, the root on top).
+    `rankdir` lays the pictures out ("BT": leaves at the bottom, the root on top); when that
+    layout is slow for this graph and left-to-right is much faster, the pictures are drawn
+    left-to-right (see `viz.draw_frames`). Graphviz gets `timeout` seconds for all pictures.
     Like `backward_steps`, it leaves the grads of a complete pass behind.
     """
     n = sum(1 for node in topological_order(root) if node.children)
@@ -353,29 +356,32 @@ def stepper_html(root: Value, *, title: str | None = None, max_steps: int = 200,
     steps = list(backward_steps(root))
     displays = grad_display(steps, root)
     names = node_names(reading_order(root))
-    frames = []
-    for step, shown in zip(steps, displays):
-        svg = svg_source(draw_step(root, step, shown, names, svg_id=f"s{step.number}", rankdir=rankdir))
-        frames.append(_frame_html(step, svg))
+
+    def draw(k: int, direction: str):
+        return draw_step(root, steps[k], displays[k], names, svg_id=f"s{k + 1}", rankdir=direction)
+
+    pictures, _ = draw_frames(draw, len(steps), rankdir=rankdir, timeout=timeout)
+    frames = [_frame_html(step, svg) for step, svg in zip(steps, pictures)]
     heading = title or f"Backward pass of {names[root]}"
-    return (_PAGE.replace("{{title}}", html.escape(heading))
-            .replace("{{legend}}", _LEGEND)
-            .replace("{{total}}", str(len(steps)))
-            .replace("{{frames}}", "\n".join(frames)))
+    return fill_template(_PAGE, {"title": html_text(heading), "legend": _LEGEND,
+                                 "total": str(len(steps)), "frames": "\n".join(frames)})
 
 
 def write_stepper_html(root: Value, path: str | Path, *, title: str | None = None,
-                       max_steps: int = 200, rankdir: str = "BT") -> Path:
-    """`stepper_html` written to `path` (parent folders created); returns the path."""
-    page = stepper_html(root, title=title, max_steps=max_steps, rankdir=rankdir)
+                       max_steps: int = 200, rankdir: str = "BT", timeout: float = PAGE_TIMEOUT) -> Path:
+    """`stepper_html` written to `path` (parent folders created) atomically: the file holds the
+    old page or the new one, never part of one. Returns the path."""
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"write_stepper_html: {path} is a folder; give a file name such as "
+                                f"{path / 'steps.html'}")
+    page = stepper_html(root, title=title, max_steps=max_steps, rankdir=rankdir, timeout=timeout)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(page, encoding="utf-8")
-    return path
+    return write_atomic(path, page)
 
 
 def _frame_html(step: Step, svg: str) -> str:
-    esc = html.escape
+    esc = html_text
     op = step.node.op_info
     name, up = esc(step.name), esc(format_number(step.upstream))
     rows = "\n".join(
@@ -386,7 +392,7 @@ def _frame_html(step: Step, svg: str) -> str:
         f"<td>{esc(format_number(c.grad_before))} → <b>{esc(format_number(c.grad_after))}</b></td></tr>"
         for c in step.children)
     return "\n".join([
-        f'<section class="frame" data-step="{step.number}" data-node="{esc(step.name, quote=True)}" hidden>',
+        f'<section class="frame" data-step="{step.number}" data-node="{esc(step.name)}" hidden>',
         f'<div class="picture">{svg}</div>',
         '<div class="explain">',
         f'<h2>Step {step.number} of {step.total}: <code class="node-name">{name}</code></h2>',

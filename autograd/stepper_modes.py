@@ -10,10 +10,11 @@ Both pages are self-contained (inline SVG, CSS and JS) and use the backward page
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from .files import write_atomic
+from .markup import fill_template, html_text
 from .stepper import (
     _PAGE,
     ForwardStep,
@@ -27,7 +28,7 @@ from .stepper import (
     reading_order,
 )
 from .value import Value, topological_order
-from .viz import draw_step, svg_source
+from .viz import PAGE_TIMEOUT, draw_frames, draw_step
 
 Seeds = Value | Mapping[Value, float]
 
@@ -74,22 +75,26 @@ def _check_size(where: str, root: Value, max_steps: int) -> int:
     return n
 
 
-def _forward_frames(root: Value, seeds: dict[Value, float], rankdir: str
+def _forward_frames(root: Value, seeds: dict[Value, float], rankdir: str, timeout: float
                     ) -> tuple[list[ForwardStep], list[str], dict[Value, str]]:
-    """The forward steps and the SVG picture of each."""
+    """The forward steps and the SVG picture of each (drawn as the backward page's are)."""
     order = reading_order(root)
     names = node_names(order)
     steps = list(forward_steps(root, seeds))
-    pictures = [svg_source(draw_step(root, step, shown, names, svg_id=f"f{step.number}",
-                                     rankdir=rankdir, grad_name="tangent"))
-                for step, shown in zip(steps, tangent_display(steps, order, seeds))]
+    shown = tangent_display(steps, order, seeds)
+
+    def draw(k: int, direction: str):
+        return draw_step(root, steps[k], shown[k], names, svg_id=f"f{k + 1}", rankdir=direction,
+                         grad_name="tangent")
+
+    pictures, _ = draw_frames(draw, len(steps), rankdir=rankdir, timeout=timeout)
     return steps, pictures, names
 
 
 def _forward_explain(step: ForwardStep, seeds: Mapping[Value, float], names: Mapping[Value, str],
                      *, heading: str) -> str:
     """The text beside a forward step's picture: the node, and the table of its inputs' tangents."""
-    esc = html.escape
+    esc = html_text
     op = step.node.op_info
     name = esc(step.name)
     what = esc(tangent_name(step.name, seeds, names))
@@ -122,7 +127,8 @@ def _seed_text(seeds: Mapping[Value, float], names: Mapping[Value, str]) -> str:
 
 
 def forward_stepper_html(root: Value, wrt: Seeds, *, title: str | None = None,
-                         max_steps: int = 200, rankdir: str = "BT") -> str:
+                         max_steps: int = 200, rankdir: str = "BT",
+                         timeout: float = PAGE_TIMEOUT) -> str:
     """The forward-mode pass of `root` along `wrt` (an input, or seeds ``{x: 1.0, …}``), step by
     step, as one self-contained HTML page: one picture per step (the current node highlighted,
     tangents known so far filled in, the rest ``?``), the step's arithmetic beside it, Prev/Next
@@ -130,11 +136,11 @@ def forward_stepper_html(root: Value, wrt: Seeds, *, title: str | None = None,
     """
     _check_size("forward_stepper_html", root, max_steps)
     seeds = _seeds("forward_stepper_html", root, wrt)
-    steps, pictures, names = _forward_frames(root, seeds, rankdir)
-    esc = html.escape
+    steps, pictures, names = _forward_frames(root, seeds, rankdir, timeout)
+    esc = html_text
     frames = [
         "\n".join([f'<section class="frame" data-step="{step.number}" '
-                   f'data-node="{esc(step.name, quote=True)}" hidden>',
+                   f'data-node="{esc(step.name)}" hidden>',
                    f'<div class="picture">{svg}</div>', '<div class="explain">',
                    _forward_explain(step, seeds, names, heading=""),
                    f'<pre class="chain-rule">{esc(str(step))}</pre>', "</div>", "</section>"])
@@ -148,7 +154,8 @@ def forward_stepper_html(root: Value, wrt: Seeds, *, title: str | None = None,
 
 
 def modes_stepper_html(root: Value, wrt: Value, *, title: str | None = None,
-                       max_steps: int = 200, rankdir: str = "BT") -> str:
+                       max_steps: int = 200, rankdir: str = "BT",
+                       timeout: float = PAGE_TIMEOUT) -> str:
     """Forward and reverse mode over the same graph, side by side, one frame per step of each.
 
     Left: forward mode computing ∂root/∂`wrt` alone (one pass per input for the whole gradient).
@@ -160,12 +167,16 @@ def modes_stepper_html(root: Value, wrt: Value, *, title: str | None = None,
         raise TypeError(f"modes_stepper_html: wrt must be one input Value, got {type(wrt).__name__}")
     n = _check_size("modes_stepper_html", root, max_steps)
     seeds = {wrt: 1.0}
-    fsteps, fpictures, names = _forward_frames(root, seeds, rankdir)
+    fsteps, fpictures, names = _forward_frames(root, seeds, rankdir, timeout / 2)
     rsteps = list(backward_steps(root))
-    rpictures = [svg_source(draw_step(root, step, shown, names, svg_id=f"r{step.number}", rankdir=rankdir))
-                 for step, shown in zip(rsteps, grad_display(rsteps, root))]
+    grads = grad_display(rsteps, root)
+
+    def draw(k: int, direction: str):
+        return draw_step(root, rsteps[k], grads[k], names, svg_id=f"r{k + 1}", rankdir=direction)
+
+    rpictures, _ = draw_frames(draw, len(rsteps), rankdir=rankdir, timeout=timeout / 2)
     inputs = [node for node in reading_order(root) if not node.children and node.label]
-    esc = html.escape
+    esc = html_text
     root_name = names[root]
     frames = []
     for k, (fstep, fsvg, rstep, rsvg) in enumerate(zip(fsteps, fpictures, rsteps, rpictures), 1):
@@ -181,11 +192,11 @@ def modes_stepper_html(root: Value, wrt: Value, *, title: str | None = None,
                           if last else "")
         frames.append("\n".join([
             f'<section class="frame pair" data-step="{k}" hidden>',
-            f'<div class="pane" data-mode="fwd" data-node="{esc(fstep.name, quote=True)}">',
+            f'<div class="pane" data-mode="fwd" data-node="{esc(fstep.name)}">',
             f'<div class="picture">{fsvg}</div>', '<div class="explain">',
             _forward_explain(fstep, seeds, names, heading="Forward mode — "), forward_result,
             "</div></div>",
-            f'<div class="pane" data-mode="rev" data-node="{esc(rstep.name, quote=True)}">',
+            f'<div class="pane" data-mode="rev" data-node="{esc(rstep.name)}">',
             f'<div class="picture">{rsvg}</div>', '<div class="explain">',
             _reverse_explain(rstep), reverse_result, "</div></div>",
             "</section>"]))
@@ -204,7 +215,7 @@ def modes_stepper_html(root: Value, wrt: Value, *, title: str | None = None,
 
 def _reverse_explain(step: Step) -> str:
     """The text beside a backward step's picture, short enough for half a page."""
-    esc = html.escape
+    esc = html_text
     op = step.node.op_info
     up = esc(format_number(step.upstream))
     rows = "\n".join(
@@ -261,17 +272,18 @@ _CENTRE = """<script>
 
 
 def _page(title: str, legend: str, frames: list[str], extra_css: str = "") -> str:
-    return (_PAGE.replace("{{title}}", html.escape(title))
-            .replace("{{legend}}", legend)
-            .replace("</style>", extra_css + "</style>")
-            .replace("</body>", _CENTRE + "</body>")
-            .replace("{{total}}", str(len(frames)))
-            .replace("{{frames}}", "\n".join(frames)))
+    """The backward page's template, filled (in one pass, as `stepper_html` fills it), with the
+    CSS for two panes and the script that keeps each current node in view added."""
+    template = _PAGE.replace("</style>", extra_css + "</style>").replace("</body>", _CENTRE + "</body>")
+    return fill_template(template, {"title": html_text(title), "legend": legend,
+                                    "total": str(len(frames)), "frames": "\n".join(frames)})
 
 
 def write_page(page: str, path: str | Path) -> Path:
-    """`page` written to `path` (parent folders created); returns the path."""
+    """`page` written to `path` atomically (parent folders created); returns the path."""
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"write_page: {path} is a folder; give a file name such as "
+                                f"{path / 'steps.html'}")
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(page, encoding="utf-8")
-    return path
+    return write_atomic(path, page)

@@ -600,6 +600,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gc", choices=("on", "off"), default="on",
                         help="off: gc.disable() first, to measure what the cyclic GC costs")
     args = parser.parse_args(argv)
+    # This child imports nothing of glassgrad's (it times the engines), so it checks on its own.
+    if not 0 < args.chain_budget < math.inf:
+        parser.error(f"--chain-budget: expected a positive finite number of seconds, got {args.chain_budget}")
+    unknown = [w for w in args.workloads.split(",") if w not in WORKLOADS]
+    if unknown:
+        parser.error(f"unknown workload(s) {unknown}; choose from {', '.join(WORKLOADS)}")
     global pc
     pc = CLOCKS[args.clock]
     if args.gc == "off":

@@ -22,7 +22,17 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from autograd import no_grad
-from demos.common import Progress, positive_float, positive_int, pyplot, save_figure
+from demos.common import (
+    Progress,
+    check_out_dir,
+    command,
+    positive_float,
+    positive_int,
+    pyplot,
+    save_figure,
+    seed_value,
+)
+from demos.training import check_finite
 from nn import MLP, Adam, accuracy, cross_entropy, l2
 from nn.data import spiral
 from nn.metrics import predicted_class
@@ -66,6 +76,8 @@ def train(X: np.ndarray, y: np.ndarray, epochs: int, batch: int = 30, lr: float 
             opt.zero_grad()
             loss.backward()
             opt.step()
+            check_finite(loss, params, epoch + 1, epochs, lr, progress,
+                         run.losses[0] if run.losses else None)
             total += loss.data * len(idx)
             right += sum(predicted_class(z) == t for z, t in zip(logits, targets))
         run.losses.append(total / len(rows))
@@ -112,6 +124,7 @@ def plot(model: MLP, X: np.ndarray, y: np.ndarray, acc: float, name: str = "spir
     return str(save_figure(fig, name))
 
 
+@command
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m demos.spiral", description=__doc__.split("\n\n")[0])
     parser.add_argument("--epochs", "--steps", dest="epochs", type=positive_int,
@@ -120,10 +133,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="points per arm (100; --quick: 50)")
     parser.add_argument("--batch", type=positive_int, default=30, help="minibatch size (30)")
     parser.add_argument("--lr", type=positive_float, default=0.02, help="Adam's learning rate (0.02)")
-    parser.add_argument("--seed", type=int, default=1, help="seed of the weights and the order (1)")
-    parser.add_argument("--data-seed", type=int, default=0, help="seed of the spiral's noise (0)")
+    parser.add_argument("--seed", type=seed_value, default=1, help="seed of the weights and the order (1)")
+    parser.add_argument("--data-seed", type=seed_value, default=0, help="seed of the spiral's noise (0)")
     parser.add_argument("--quick", action="store_true", help="150 points and 12 epochs, for tests")
     args = parser.parse_args(argv)
+    check_out_dir(parser)
     epochs = args.epochs or (12 if args.quick else 30)  # explicit flags win over --quick
     per_arm = args.points or (50 if args.quick else 100)
 

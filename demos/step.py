@@ -34,7 +34,8 @@ from autograd.stepper import (
     write_stepper_html,
 )
 from autograd.stepper_modes import forward_stepper_html, modes_stepper_html, write_page
-from autograd.viz import GraphvizNotFound
+from autograd.viz import GraphvizNotFound, GraphvizTimeout
+from demos.common import command, output_file
 
 
 def binding(text: str) -> tuple[str, float]:
@@ -84,6 +85,7 @@ def step_through(steps: Iterable[Step | ForwardStep], write: Callable[[str], Non
     return shown
 
 
+@command
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m demos.step", description=__doc__.split("\n\n")[0],
@@ -94,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("bindings", nargs="*", type=binding, metavar="name=number",
                         help="a value for every name in the expression")
     parser.add_argument("--all", action="store_true", help="print every step without waiting")
-    parser.add_argument("--html", metavar="FILE", help="write the stepper as one HTML page")
+    parser.add_argument("--html", metavar="FILE", type=output_file, help="write the stepper as one HTML page")
     parser.add_argument("--mode", choices=("rev", "fwd", "both"), default="rev",
                         help="rev: the backward pass (default); fwd: forward mode, the tangents "
                              "∂node/∂WRT from the inputs up; both: the two passes over the same graph")
@@ -134,9 +136,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _modes(args, root, leaves, wrt, used)
 
     if args.html:
+        total = sum(1 for n in order if n.children)
+        print(f"drawing {total} picture{'s' if total != 1 else ''} with Graphviz…", file=sys.stderr,
+              flush=True)
         try:
             path = write_stepper_html(root, args.html, title=f"Backward pass of {args.expression}")
-        except (GraphvizNotFound, ValueError, ArithmeticError) as err:
+        except (GraphvizNotFound, GraphvizTimeout, ValueError, ArithmeticError) as err:
             print(f"error: {err}", file=sys.stderr)
             return 1
         print(f"wrote {path}: {sum(1 for n in order if n.children)} steps; open it in a browser")
@@ -173,6 +178,8 @@ def _modes(args: argparse.Namespace, root: Value, leaves: dict[str, Value], wrt:
     x = leaves[wrt]
     total = sum(1 for n in topological_order(root) if n.children)
     if args.html:
+        pictures = total * (2 if args.mode == "both" else 1)
+        print(f"drawing {pictures} pictures with Graphviz…", file=sys.stderr, flush=True)
         try:
             if args.mode == "fwd":
                 page = forward_stepper_html(root, x, title=f"Forward pass of {args.expression}, "
@@ -180,7 +187,7 @@ def _modes(args: argparse.Namespace, root: Value, leaves: dict[str, Value], wrt:
             else:
                 page = modes_stepper_html(root, x, title=f"Forward and reverse mode on {args.expression}")
             path = write_page(page, args.html)
-        except (GraphvizNotFound, ValueError, ArithmeticError) as err:
+        except (GraphvizNotFound, GraphvizTimeout, ValueError, ArithmeticError) as err:
             print(f"error: {err}", file=sys.stderr)
             return 1
         both = " a pass, the two passes side by side" if args.mode == "both" else ""

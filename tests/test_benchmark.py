@@ -14,6 +14,7 @@ import importlib.util
 import io
 import json
 import math
+from pathlib import Path
 
 import pytest
 
@@ -218,3 +219,13 @@ def test_forward_mode_workloads_report_both_ratios(quick_run):
     assert 'jacobian(mode="auto") never more than 10% slower than the worse mode:' in text
     for engine in ("micrograd", "torch"):
         assert data["records"]["jvp"][engine][0]["unavailable"].startswith("glassgrad's forward mode")
+
+
+def test_a_run_with_the_collector_off_says_so_in_plain_words(quick_run):
+    _, data = quick_run
+    info = {**data["info"], "gc": "off"}
+    text = bench_report.markdown(bench_report.summarize(data["records"]), data["records"], info)
+    assert "Targets (garbage collector off):" in text
+    assert "issue" not in text.lower()  # no leftover phrase from the work's own notes
+    source = Path(benchmark.__file__).read_text(encoding="utf-8")
+    assert "GARBAGE COLLECTOR OFF (gc.disable() in every child; not how Python runs by default)" in source

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from decimal import Decimal
 
+import numpy as np
 import pytest
 from user_ops import DET2, HYPOT, LERP
 
 from autograd import REGISTRY, Value, defop, grad, topological_order
+from autograd.op import ARITHMETIC_DUNDERS
 from autograd.ops import CLAMP
 
 # --- a failed backward pass changes nothing -----------------------------------------------------
@@ -95,6 +98,9 @@ def test_a_domain_error_is_one_clean_exception_and_a_broken_rule_keeps_its_cause
     with pytest.raises(ValueError) as info:
         Value(-1.0).log()
     assert info.value.__cause__ is None and info.value.__suppress_context__
+    with pytest.raises(ZeroDivisionError) as info:
+        Value(0.0).sqrt().backward()     # the same in the backward pass
+    assert info.value.__cause__ is None and info.value.__suppress_context__
     broken = defop("t_broken_forward", lambda x: x + "1", lambda x, out: (1.0,))
     try:
         with pytest.raises(TypeError) as info:
@@ -102,6 +108,31 @@ def test_a_domain_error_is_one_clean_exception_and_a_broken_rule_keeps_its_cause
         assert isinstance(info.value.__cause__, TypeError)
     finally:
         del REGISTRY["t_broken_forward"]
+
+
+REAL_ONLY = "glassgrad works on real numbers only; split real and imaginary parts yourself"
+NOT_A_NUMBER = [
+    (lambda: 1 + 2j, REAL_ONLY),
+    (lambda: np.complex64(1), REAL_ONLY),  # not a Python complex, but complex by name
+    (lambda: "abc", "pass a number"),
+    (lambda: "1.5", "convert the text first, e.g. float('1.5')"),
+    (lambda: [1.0, 2.0], "a Value holds one number; make one Value per element"),
+    (lambda: np.array([1.0, 2.0]), "a Value holds one number; make one Value per element"),
+    (lambda: Value(1.0), "it is a Value already: use it as it is (or Value(v.data) for a new leaf)"),
+    (lambda: Decimal("1.5"), "convert it first with float(x)"),
+    (lambda: None, "pass an int, float, bool or NumPy scalar"),
+]
+
+
+@pytest.mark.parametrize("make,advice", NOT_A_NUMBER, ids=range(len(NOT_A_NUMBER)))
+def test_a_value_refuses_what_is_not_one_real_number_and_says_what_to_do(make, advice):
+    x = make()
+    with pytest.raises(TypeError) as info:
+        Value(x)
+    message = str(info.value)
+    assert message.startswith(f"Value: expected a real number (int, float, bool or NumPy scalar), got "
+                              f"{type(x).__name__} ")
+    assert message.endswith("; " + advice)
 
 
 # --- error messages, word for word ---------------------------------------------------------------------
@@ -221,6 +252,8 @@ def test_a_broken_local_rule_is_reported_as_a_broken_rule(buggy_ops):
     assert str(info.value) == ("backward through t_short(a = 2, b = 3): the op's local rule must return "
                                "a tuple with one derivative per input (2), got (3.0,). Path from the root: "
                                "t_short.")
+    assert isinstance(info.value.__cause__, TypeError)   # Python's own words stay in the traceback
+    assert str(info.value.__cause__) == "not enough values to unpack (expected 2, got 1)"
     with pytest.raises(TypeError) as info:
         buggy_ops["t_crash"](Value(2.0)).backward()
     assert str(info.value).startswith("backward through t_crash(x = 2): the op's local-derivative rule "
@@ -385,3 +418,94 @@ def test_powers_declare_where_they_are_smooth():
     assert POW.bind(p=2.0).margin(-3.0) == math.inf and POW.bind(p=0.0).margin(-3.0) == math.inf
     assert POW.bind(p=-1.0).margin(-3.0) == 3.0 and POW.bind(p=-2.0).margin(0.5) == 0.5
     assert POW.bind(p=0.5).margin(2.0) == 2.0 and POW.bind(p=1.5).margin(-2.0) == -2.0
+
+
+# --- what defop records -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def drop_ops() -> Iterator[list]:
+    names: list = []
+    try:
+        yield names
+    finally:
+        for name in names:
+            REGISTRY.pop(name, None)
+
+
+def test_defop_records_what_it_is_given_and_fills_in_the_rest(drop_ops):
+    drop_ops += ["t_plain", "t_two"]
+    plain = defop("t_plain", lambda x: x, lambda x, out: (1.0,))
+    assert REGISTRY["t_plain"] is plain
+    assert (plain.name, plain.symbol, plain.args, plain.arity, plain.expr, plain.formulas) == (
+        "t_plain", "t_plain", ("x",), 1, "t_plain(x)", ("?",))
+    assert (plain.doc, plain.domain, plain.margin, plain.params, plain.family, plain.variadic) == (
+        "", None, None, {}, None, False)
+
+    def gap(a: float, b: float) -> float:
+        return abs(b)
+
+    two = defop("t_two", lambda a, b: a / b, lambda a, b, out: (1.0 / b, -out / b), args=("a", "b"),
+                symbol="÷÷", domain="b ≠ 0", margin=gap, doc="a / b. Local derivatives: 1/b, −a/b².")
+    assert (two.symbol, two.expr, two.formulas, two.domain, two.margin, two.doc) == (
+        "÷÷", "t_two(a, b)", ("?", "?"), "b ≠ 0", gap, "a / b. Local derivatives: 1/b, −a/b².")
+
+
+def test_an_op_family_binds_its_parameters_into_its_text_once(drop_ops):
+    drop_ops += ["t_scale", "t_shift", "t_mode"]
+    scale = defop("t_scale", lambda x, k: k * x, lambda x, out, k: (k,), params={"k": 2.0},
+                  expr="k·x", formulas=("k",), margin=lambda x, k: abs(x))
+    three = scale.bind(k=3.0)
+    assert three is scale.bind(k=3.0) and three.family is scale      # bound once, then reused
+    assert (three.params, three.expr, three.formulas, three.symbol) == (
+        {"k": 3.0}, "3·x", ("3",), "t_scale(k=3)")
+    assert three.forward(2.0) == 6.0 and three.local(2.0, 6.0) == (3.0,) and three.margin(-2.0) == 2.0
+    shift = defop("t_shift", lambda x, c: x + c, lambda x, out, c: (1.0,), params={"c": 0.5},
+                  symbol="+{c}")
+    assert shift.bind(c=0.25).symbol == "+0.25" and shift.bind(c=2).symbol == "+2"
+    # a parameter that is not a number: any hashable value is taken as it is, into the text too
+    mode = defop("t_mode", lambda x, mode: x if mode == "same" else -x,
+                 lambda x, out, mode: (1.0 if mode == "same" else -1.0,), params={"mode": "same"},
+                 expr="mode(x)", symbol="t_mode[{mode}]")
+    flip = mode.bind(mode="flip")
+    assert (flip.expr, flip.symbol, flip.forward(2.0)) == ("flip(x)", "t_mode[flip]", -2.0)
+    assert mode(Value(2.0), mode="flip").data == -2.0
+    with pytest.raises(TypeError) as info:
+        mode.bind(mode=["a", "list"])
+    assert str(info.value) == ("t_mode: parameter mode must be hashable (a number or a string), got list "
+                               "['a', 'list']")
+
+
+NOT_FUNCTIONS = "defop('t_new'): forward and local must be functions"
+
+
+def test_defop_refuses_a_declaration_that_cannot_work_and_says_why(drop_ops):
+    drop_ops += ["t_taken"]
+
+    def rule(x: float, out: float) -> tuple:
+        return (1.0,)
+
+    cases = [
+        (lambda: defop("", abs, rule), TypeError, "defop: the op needs a non-empty name, got ''"),
+        (lambda: defop(3, abs, rule), TypeError, "defop: the op needs a non-empty name, got 3"),
+        (lambda: defop("t_new", abs, (1.0,)), TypeError, NOT_FUNCTIONS),
+        (lambda: defop("t_new", 2.0, rule), TypeError, NOT_FUNCTIONS),
+        (lambda: defop("tanh", abs, rule), ValueError,
+         "defop: an op named 'tanh' exists already; pick another name or pass replace=True"),
+        (lambda: defop("t_new", abs, rule, method="relu"), ValueError,
+         "defop('t_new'): Value.relu is op 'relu''s method already; pick another method name or pass "
+         "replace=True"),
+        (lambda: defop("t_new", abs, rule, method="backward"), ValueError,
+         "defop('t_new'): Value.backward is one of Value's own attributes (not an op's method); an "
+         "op cannot replace it, even with replace=True. Pick another method name"),
+        (lambda: defop("t_new", abs, rule, method="__getattr__", replace=True), ValueError,
+         "defop('t_new'): Value.__getattr__ is part of what a Value is, not an operator an op may "
+         "take over; the dunders an op may install are " + ", ".join(sorted(ARITHMETIC_DUNDERS))),
+    ]
+    for call, kind, message in cases:
+        with pytest.raises(kind) as info:
+            call()
+        assert str(info.value) == message
+        assert "t_new" not in REGISTRY
+    taken = defop("t_taken", abs, rule)
+    assert REGISTRY["t_taken"] is taken

@@ -23,6 +23,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from demos.common import command
+
 from . import MARKER, PARTS, TIME_LIMIT, VERSION
 from .result import Result
 
@@ -182,6 +184,7 @@ def check(course: Path, parts: Sequence[int], asked: int | None, stream: TextIO,
     return 0 if all_ok else 1
 
 
+@command
 def main(argv: Sequence[str] | None = None, stream: TextIO | None = None) -> int:
     stream = stream or sys.stdout
     parser = argparse.ArgumentParser(
@@ -210,9 +213,6 @@ def main(argv: Sequence[str] | None = None, stream: TextIO | None = None) -> int
     except CourseError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
     except BrokenPipeError:  # `... | head`: the reader left; say nothing more
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
