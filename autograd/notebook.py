@@ -24,10 +24,9 @@ from collections import Counter
 from pathlib import Path
 
 from .files import write_atomic
-from .forward import ForwardStep
 from .gradcheck import GradcheckResult
 from .markup import html_text
-from .stepper import Step, d, format_number, stepper_html
+from .stepper import ForwardStep, Step, d, format_number, stepper_html
 from .value import Value, topological_order
 from .viz import INSTALL_HINT, draw_dot, svg_source
 
@@ -121,10 +120,12 @@ def forward_step_html(step: ForwardStep, along: str = "") -> str:
     esc = html_text
     rows = "".join(
         f"<tr><td><code>{esc(c.name)}</code></td><td>{esc(format_number(c.tangent))}</td>"
-        f"<td><code>{esc(c.formula)}</code></td><td>{esc(format_number(c.local))} × "
-        f"{esc(format_number(c.tangent))} = <b>{esc(format_number(c.contribution))}</b></td></tr>"
-        for c in step.inputs)
-    total = " + ".join(format_number(c.contribution) for c in step.inputs)
+        f"<td><code>{esc(c.derivative)}</code><div style='color:#666;font-size:.85em'>rule of "
+        f"{esc(step.node.op_info.symbol)}: {esc(c.formula)}</div></td><td>"
+        f"{esc(format_number(c.local))} × {esc(format_number(c.tangent))} = "
+        f"<b>{esc(format_number(c.contribution))}</b></td></tr>"
+        for c in step.children)
+    total = " + ".join(format_number(c.contribution) for c in step.children)
     where = f" (forward, along {esc(along)})" if along else " (forward)"
     return (f'<div class="glassgrad-step"><p><b>Step {step.number} of {step.total}</b>{where}: '
             f"<code>{esc(step.name)}</code> = {esc(format_number(step.node.data))}, made by "

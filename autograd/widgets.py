@@ -30,10 +30,19 @@ except ImportError as err:  # the core and `make test` do without it; say how to
     raise ImportError(f"autograd.widgets needs the notebook extra ({err.name} is missing): "
                       f"pip install -e '.[notebook]' (or pip install anywidget)") from err
 
-from .forward import ForwardStep, forward_steps
 from .markup import html_text
 from .notebook import forward_step_html, step_html
-from .stepper import Step, backward_steps, d, format_number, grad_display, node_names, reading_order
+from .stepper import (
+    ForwardStep,
+    Step,
+    backward_steps,
+    d,
+    format_number,
+    forward_steps,
+    grad_display,
+    node_names,
+    reading_order,
+)
 from .value import Value, forward_error, topological_order
 from .viz import draw_dot, number_text, svg_source
 
@@ -213,10 +222,10 @@ class ForwardPass:
         tangents.update((s.node, format_number(s.tangent)) for s in self.steps[:k + 1])
         if hidden:
             tangents.pop(step.node)
-        classes = {c.child: "updated" for c in step.inputs}
+        classes = {c.child: "updated" for c in step.children}
         classes[step.node] = "current"
         return self.drawing.draw(tangents, word="tangent", classes=classes,
-                                 edges={(c.child, step.node) for c in step.inputs})
+                                 edges={(c.child, step.node) for c in step.children})
 
     def explain(self, k: int) -> str:
         step, seed = self.steps[k], html_text(self.names[self.seed])
@@ -237,7 +246,7 @@ class ForwardPass:
 
     def chain(self, k: int) -> str:
         step = self.steps[k]
-        parts = [f"({c.formula}) × (tangent of {c.name} = {format_number(c.tangent)})" for c in step.inputs]
+        parts = [f"({c.formula}) × (tangent of {c.name} = {format_number(c.tangent)})" for c in step.children]
         return (f"The tangent of {step.name} sums, over its inputs, local derivative × the input's "
                 f"tangent: {' + '.join(parts)} = {format_number(step.tangent)}")
 

@@ -17,7 +17,18 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from demos import breaking_it, common, fd_lab, house_prices, iris, linear_collapse, moons, spiral, xor
+from demos import (
+    breaking_it,
+    common,
+    fd_lab,
+    house_prices,
+    iris,
+    linear_collapse,
+    modes,
+    moons,
+    spiral,
+    xor,
+)
 from demos.common import command, output_folder
 from demos.presets import PRESETS
 
@@ -55,6 +66,7 @@ PICTURES: dict[str, tuple[str, Callable[[bool], None]]] = {
     "iris.png": ("python -m demos.iris", _demo(iris.main)),
     # the lab is quick either way: it has no --quick mode
     "fd_lab.png": ("python -m demos.fd_lab", lambda quick: fd_lab.main([])),
+    "modes.png": ("python -m demos.modes", _demo(modes.main)),
 }
 
 
