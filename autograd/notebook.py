@@ -6,7 +6,8 @@ imports this module):
 
 - a `Value` shows the graph behind it as SVG (Graphviz, with data and grad in every node), or a
   text summary when the graph has more than `INLINE_MAX_NODES` nodes or `dot` is missing;
-- a `Step` record shows its chain-rule table; a `GradcheckResult` its rows as a table;
+- a `Step` record (and a forward mode `ForwardStep`) shows its chain-rule table; a
+  `GradcheckResult` its rows as a table;
 - `show_stepper(root)` shows the stepper page inline, in an ``<iframe srcdoc>`` of its own: ids,
   script and arrow keys stay inside that frame, so any number of steppers share a notebook and
   the keys drive only the one that has focus (click it first).
@@ -25,7 +26,7 @@ from pathlib import Path
 from .files import write_atomic
 from .gradcheck import GradcheckResult
 from .markup import html_text
-from .stepper import Step, d, format_number, stepper_html
+from .stepper import ForwardStep, Step, d, format_number, stepper_html
 from .value import Value, topological_order
 from .viz import INSTALL_HINT, draw_dot, svg_source
 
@@ -113,6 +114,28 @@ def step_html(step: Step) -> str:
             f"<th>its grad</th></tr></thead><tbody>{rows}</tbody></table></div>")
 
 
+def forward_step_html(step: ForwardStep, along: str = "") -> str:
+    """A `ForwardStep` as an HTML table: each input's tangent, the local derivative, their product,
+    and the node's tangent as their sum. `along` names the seeded input, when known."""
+    esc = html_text
+    rows = "".join(
+        f"<tr><td><code>{esc(c.name)}</code></td><td>{esc(format_number(c.tangent))}</td>"
+        f"<td><code>{esc(c.derivative)}</code><div style='color:#666;font-size:.85em'>rule of "
+        f"{esc(step.node.op_info.symbol)}: {esc(c.formula)}</div></td><td>"
+        f"{esc(format_number(c.local))} × {esc(format_number(c.tangent))} = "
+        f"<b>{esc(format_number(c.contribution))}</b></td></tr>"
+        for c in step.children)
+    total = " + ".join(format_number(c.contribution) for c in step.children)
+    where = f" (forward, along {esc(along)})" if along else " (forward)"
+    return (f'<div class="glassgrad-step"><p><b>Step {step.number} of {step.total}</b>{where}: '
+            f"<code>{esc(step.name)}</code> = {esc(format_number(step.node.data))}, made by "
+            f"<code>{esc(step.node.op_info.expr)}</code></p>"
+            f"<table><thead><tr><th>input</th><th>its tangent</th><th>local derivative</th>"
+            f"<th>local × tangent</th></tr></thead><tbody>{rows}</tbody></table>"
+            f"<p>tangent of <code>{esc(step.name)}</code> = {esc(total)} = "
+            f"<b>{esc(format_number(step.tangent))}</b></p></div>")
+
+
 def gradcheck_html(result: GradcheckResult) -> str:
     """A `GradcheckResult` as an HTML table, failing rows in red, then the notes and culprits."""
     esc = html_text
@@ -173,4 +196,5 @@ def show_stepper(root: Value, *, title: str | None = None, height: int = 620, ma
 Value._repr_svg_ = value_svg
 Value._repr_html_ = value_html
 Step._repr_html_ = step_html
+ForwardStep._repr_html_ = forward_step_html
 GradcheckResult._repr_html_ = gradcheck_html

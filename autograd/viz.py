@@ -35,7 +35,7 @@ from .files import write_atomic
 from .value import Value
 
 if TYPE_CHECKING:
-    from .stepper import Step
+    from .stepper import ForwardStep, Step
 
 HIGHLIGHT = "#ffd166"
 CURRENT = "#ffb347"
@@ -192,6 +192,7 @@ def draw_dot(
     title: str | None = None,
     fontsize: float = 11,
     nodesep: float | None = None,
+    grad_name: str = "grad",
 ) -> graphviz.Digraph:
     """The graph behind `root` as a `graphviz.Digraph` (a `Picture`): a table per value, an oval per op.
 
@@ -212,6 +213,7 @@ def draw_dot(
     - `size`: Graphviz's size limit in inches, e.g. "13,40": a larger drawing is scaled down to fit.
     - `stacked`: name, data and grad one above the other (a narrow record) instead of in a row.
     - `title`: text above the picture (lines split at ``\\n``, each left-aligned).
+    - `grad_name`: the word before the grad cell's number ("tangent" in the forward-mode stepper).
     """
     if rankdir not in ("LR", "RL", "TB", "BT"):
         raise ValueError(f"draw_dot: rankdir={rankdir!r}; choose 'LR', 'RL', 'TB' or 'BT'")
@@ -277,7 +279,7 @@ def draw_dot(
         grad = (grad_text.get(node, "?") if grad_text is not None
                 else number_text(node.grad, number_format))
         data = number_text(node.data, number_format)
-        label = _value_label(name, data, grad if show_grad else None, fill, stacked)
+        label = _value_label(name, data, grad if show_grad else None, fill, stacked, grad_name)
         attrs = {"label": label, "shape": "plain", "id": prefix + nid}
         css = (classes or {}).get(node) or ("highlight" if fill else "")
         if css:
@@ -339,7 +341,7 @@ def _colours(highlight: Iterable[Value] | Mapping[Value, str]) -> dict[Value, st
 
 
 def _value_label(name: str, data: str, grad: str | None, fill: str | None,
-                 stacked: bool = False) -> str:
+                 stacked: bool = False, grad_name: str = "grad") -> str:
     """A Graphviz HTML-like label: one row of cells, name | data | grad (or a column, `stacked`)."""
     esc = markup.label_text
     bg = f' bgcolor="{fill}"' if fill else ""
@@ -349,7 +351,7 @@ def _value_label(name: str, data: str, grad: str | None, fill: str | None,
     cells.append(f"<td>data {esc(data)}</td>")
     if grad is not None:
         shown = '<font color="#999999">?</font>' if grad == "?" else esc(grad)  # "?": not reached yet
-        cells.append(f"<td>grad {shown}</td>")
+        cells.append(f"<td>{esc(grad_name)} {shown}</td>")
     rows = "".join(f"<tr>{c}</tr>" for c in cells) if stacked else f"<tr>{''.join(cells)}</tr>"
     padding = 2 if stacked else 4
     return markup.dot_label(f'<table border="0" cellborder="1" cellspacing="0" '
@@ -380,9 +382,11 @@ def _emit_clusters(dot: graphviz.Digraph, statements: dict, prefix: str) -> None
         dot.subgraph(build(top))
 
 
-def draw_step(root: Value, step: Step, grad_text: Mapping[Value, str], names: Mapping[Value, str],
-              *, svg_id: str | None = None, rankdir: str = "BT") -> graphviz.Digraph:
-    """One frame of the stepper: `step`'s node highlighted, its inputs lit, grads from `grad_text`.
+def draw_step(root: Value, step: Step | ForwardStep, grad_text: Mapping[Value, str],
+              names: Mapping[Value, str], *, svg_id: str | None = None, rankdir: str = "BT",
+              grad_name: str = "grad") -> graphviz.Digraph:
+    """One frame of the stepper: `step`'s node highlighted, its inputs lit, grads from `grad_text`
+    (a forward-mode step too: then the cells show tangents, named by `grad_name`).
 
     Bold are exactly the edges the step's chain rule uses: from each input to the node's op.
     In SVG the current node is ``<g class="node current">`` and its inputs ``class="node updated"``.
@@ -394,7 +398,8 @@ def draw_step(root: Value, step: Step, grad_text: Mapping[Value, str], names: Ma
     classes[step.node] = "current"
     return draw_dot(root, highlight=colours, names=names, grad_text=grad_text, number_format=".4g",
                     svg_id=svg_id, classes=classes, max_nodes=10_000, rankdir=rankdir,
-                    edges=[(c.child, step.node) for c in step.children], stacked=True)
+                    edges=[(c.child, step.node) for c in step.children], stacked=True,
+                    grad_name=grad_name)
 
 
 def run_dot(source: str, fmt: str, *, timeout: float = DOT_TIMEOUT) -> bytes:

@@ -30,10 +30,19 @@ except ImportError as err:  # the core and `make test` do without it; say how to
     raise ImportError(f"autograd.widgets needs the notebook extra ({err.name} is missing): "
                       f"pip install -e '.[notebook]' (or pip install anywidget)") from err
 
-from .forward import ForwardStep, forward_steps
 from .markup import html_text
-from .notebook import step_html
-from .stepper import Step, backward_steps, d, format_number, grad_display, node_names, reading_order
+from .notebook import forward_step_html, step_html
+from .stepper import (
+    ForwardStep,
+    Step,
+    backward_steps,
+    d,
+    format_number,
+    forward_steps,
+    grad_display,
+    node_names,
+    reading_order,
+)
 from .value import Value, forward_error, topological_order
 from .viz import draw_dot, number_text, svg_source
 
@@ -213,32 +222,19 @@ class ForwardPass:
         tangents.update((s.node, format_number(s.tangent)) for s in self.steps[:k + 1])
         if hidden:
             tangents.pop(step.node)
-        classes = {c.child: "updated" for c in step.inputs}
+        classes = {c.child: "updated" for c in step.children}
         classes[step.node] = "current"
         return self.drawing.draw(tangents, word="tangent", classes=classes,
-                                 edges={(c.child, step.node) for c in step.inputs})
+                                 edges={(c.child, step.node) for c in step.children})
 
     def explain(self, k: int) -> str:
-        esc = html_text
-        step = self.steps[k]
-        seed = esc(self.names[self.seed])
-        rows = "".join(
-            f"<tr><td><code>{esc(c.name)}</code></td><td>{esc(format_number(c.tangent))}</td>"
-            f"<td><code>{esc(c.formula)}</code></td><td>{esc(format_number(c.local))} × "
-            f"{esc(format_number(c.tangent))} = <b>{esc(format_number(c.contribution))}</b></td></tr>"
-            for c in step.inputs)
-        total = " + ".join(format_number(c.contribution) for c in step.inputs)
-        last = ""
-        if k == len(self.steps) - 1:
-            last = (f"<p>The root's tangent is d root / d {seed} = {esc(format_number(step.tangent))}; "
-                    f"the backward pass gives {seed}.grad = {esc(format_number(self.seed.grad))}.</p>")
-        return (f'<div class="glassgrad-step"><p><b>Step {step.number} of {step.total}</b> (forward, '
-                f"along {seed}): <code>{esc(step.name)}</code> = {esc(format_number(step.node.data))}, "
-                f"made by <code>{esc(step.node.op_info.expr)}</code></p>"
-                f"<table><thead><tr><th>input</th><th>its tangent</th><th>local derivative</th>"
-                f"<th>local × tangent</th></tr></thead><tbody>{rows}</tbody></table>"
-                f"<p>tangent of <code>{esc(step.name)}</code> = {esc(total)} = "
-                f"<b>{esc(format_number(step.tangent))}</b></p>{last}</div>")
+        step, seed = self.steps[k], html_text(self.names[self.seed])
+        shown = forward_step_html(step, along=self.names[self.seed])
+        if k < len(self.steps) - 1:
+            return shown
+        return shown + (f"<p>The root's tangent is d root / d {seed} = "
+                        f"{html_text(format_number(step.tangent))}; the backward pass gives "
+                        f"{seed}.grad = {html_text(format_number(self.seed.grad))}.</p>")
 
     def question(self, k: int) -> str:
         step = self.steps[k]
@@ -250,7 +246,7 @@ class ForwardPass:
 
     def chain(self, k: int) -> str:
         step = self.steps[k]
-        parts = [f"({c.formula}) × (tangent of {c.name} = {format_number(c.tangent)})" for c in step.inputs]
+        parts = [f"({c.formula}) × (tangent of {c.name} = {format_number(c.tangent)})" for c in step.children]
         return (f"The tangent of {step.name} sums, over its inputs, local derivative × the input's "
                 f"tangent: {' + '.join(parts)} = {format_number(step.tangent)}")
 

@@ -15,6 +15,8 @@ blocks in that round (they ran back to back). Workloads:
 - chain             y = y·1.0001 + 0.0001 to depth 10³ … 10⁶: build and backward, or the error
 - memory            bytes per node of a 200,000-node graph (tracemalloc and RSS)
 - per-op            ns per node to build and to backprop, for + × relu tanh
+- jvp               glassgrad's forward mode against its reverse mode on the moons loss's graph
+- jacobian          jacobian(mode="fwd" / "rev" / "auto") on shapes ℝⁿ→ℝ, ℝ→ℝᵐ, ℝⁿ→ℝⁿ
 
 micrograd comes from the `bench` extra (``pip install -e '.[bench]'``); an engine that is not
 installed is reported as such in the table. Nothing here is a timed test: the test suite runs

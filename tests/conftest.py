@@ -14,7 +14,7 @@ settings.register_profile(
 settings.register_profile("dev", max_examples=60, deadline=None)
 # `make mutate` runs the tests once per mutant: fewer examples, the same ones every run (a mutant's
 # verdict must not depend on luck), and no example database carried from one mutant to the next.
-settings.register_profile("mutate", max_examples=25, derandomize=True, deadline=None, database=None,
+settings.register_profile("mutate", max_examples=15, derandomize=True, deadline=None, database=None,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 

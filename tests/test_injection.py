@@ -198,3 +198,22 @@ def test_hostile_text_in_the_notebook_displays_stays_text(text, needs_dot):
     assert [tag for tag, _ in tags.tags] == ["iframe", "div"]  # the page is inside srcdoc, as text
     srcdoc = dict(tags.tags[0][1])["srcdoc"]
     assert srcdoc.startswith("<!DOCTYPE html>") and srcdoc.count("<section class=\"frame\"") == 2
+
+
+@pytest.mark.parametrize("text", [HOSTILE[0], HOSTILE[7], HOSTILE[10], "x\x00y\ud800"])
+@pytest.mark.parametrize("mode", ["backward", "forward"])
+def test_hostile_text_in_the_live_widget_stays_text(text, mode, needs_dot):
+    pytest.importorskip("anywidget")
+    from autograd.widgets import StepperWidget
+
+    _, y = hostile_graph(text)
+    w = StepperWidget(y, mode=mode, predict=True)  # predict: the question names the node too
+    for k in range(w.total):
+        w.index = k
+        assert_clean_svg(w.picture[w.picture.index("<svg"):])
+        for markup in (w.explain, w.feedback):  # the page sets these as HTML
+            tags = Tags()
+            tags.feed(markup)
+            for tag, attrs in tags.tags:
+                assert tag not in ("script", "a", "img", "iframe"), (tag, markup)
+                assert not any(name.startswith("on") or name in ("href", "src") for name, _ in attrs)

@@ -358,3 +358,11 @@ def test_forward_mode_steps_along_a_chosen_leaf(widgets):
 def test_forward_mode_needs_a_labelled_leaf(widgets):
     w = widgets.StepperWidget(Value(2.0) * 3, mode="forward")
     assert "no labelled leaf to differentiate along" in w.error
+
+
+def test_a_forward_step_displays_its_tangent_table():
+    o, (x1, *_) = neuron()
+    last = list(o.forward_steps({x1: 1.0}))[-1]
+    shown = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", last._repr_html_())).split())
+    assert "Step 5 of 5 (forward): v5 = 0.707107" in shown
+    assert "0.5 × -3 = -1.5" in shown and "tangent of v5 = -1.5 = -1.5" in shown
