@@ -126,22 +126,26 @@ class TrainingView(anywidget.AnyWidget):
                 time.sleep(0.02)  # let the kernel's own thread (cells, widget messages) run
         except Exception as err:  # a NaN, a domain error: shown in the view, not lost in a thread
             self.error = f"Training stopped at step {len(self.history)}: {type(err).__name__}: {err}"
+            # the steps taken since the last redraw: the counter and curve agree with the message
+            # (no regions: the model that just failed may fail on the grid too)
+            self._publish(regions=False)
         finally:
             self.running = False
 
-    def _publish(self) -> None:
-        """Send the loss curve and the decision regions to the page."""
+    def _publish(self, regions: bool = True) -> None:
+        """Send the loss curve and (with `regions`) the decision regions to the page."""
         stride = max(1, len(self.history) // _CURVE_POINTS)
         # JSON has no NaN or infinity: a diverged loss travels as null (a gap in the curve).
         curve = [[i, _finite(v)] for i, v in enumerate(self.history) if i % stride == 0]
         if self.history and curve[-1][0] != len(self.history) - 1:
             curve.append([len(self.history) - 1, _finite(self.history[-1])])
-        grid = self._regions() if self._grid_n else []
+        grid = self._regions() if self._grid_n and regions else None
         with self.hold_sync():
             self.curve = curve
             self.steps = len(self.history)
             self.loss = _finite(self.history[-1]) if self.history else None
-            self.grid = grid
+            if grid is not None:
+                self.grid = grid
 
     def _regions(self) -> list[float]:
         """The model's output at the centre of every grid cell, top row first."""

@@ -322,6 +322,30 @@ def test_a_failing_training_step_is_shown_in_the_view(needs_dot):
     assert view.error.startswith("Training stopped at step 0: ValueError: log(") and not view.running
 
 
+def test_a_step_failing_between_redraws_still_shows_every_step_taken(needs_dot):
+    _anywidget()
+    from nn import SGD, mse
+    from nn.widgets import TrainingView
+
+    calls = []
+
+    def fails_on_the_eighth_call(preds, targets):
+        calls.append(1)
+        if len(calls) == 8:
+            raise ValueError("the eighth loss")
+        return mse(preds, targets)
+
+    model = MLP(2, [2, 1], activation="tanh", seed=1)
+    view = TrainingView(model, [[0.5, -0.5], [1.0, 0.0]], [1.0, -1.0], loss=fails_on_the_eighth_call,
+                        optimizer=SGD(model.parameters(), lr=0.1), every=5)
+    view.run()
+    view._thread.join(5)
+    # redraws came after steps 5 and 10; step 8 failed: the view says 7 steps, as the message does
+    assert view.error == "Training stopped at step 7: ValueError: the eighth loss"
+    assert view.steps == len(view.history) == 7 and view.curve[-1] == [6, view.history[6]]
+    assert view.loss == view.history[6] and not view.running
+
+
 def test_forward_mode_steps_along_a_chosen_leaf(widgets):
     o, _ = neuron()
     w = widgets.StepperWidget(o, mode="forward")
