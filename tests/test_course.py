@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from demos.course import MARKER, PARTS
+from demos.course import MARKER, PARTS, cli
 from demos.course.cli import main as course_main
 from demos.course.cli import run_part
 from demos.course.grader import grade
@@ -282,6 +284,32 @@ def test_misbehaving_code_gets_a_verdict_naming_the_part_and_problem(tmp_path, n
     text = "\n".join(result.lines)
     assert words in text, (name, text)
     assert "Traceback" not in text and seconds < 60
+
+
+def test_ctrl_c_while_checking_stops_the_grader_too(tmp_path, monkeypatch):
+    # The grader runs in a session of its own, so a terminal's Ctrl-C reaches only the checker:
+    # the checker must stop the grader, or a learner's endless loop runs on after it has exited.
+    course = make_course(tmp_path, (P1, "return (f(x + h) - f(x - h)) / (2 * h)",
+                                    "while True:\n        pass"))
+    started = []
+
+    class InterruptedWait(subprocess.Popen):
+        def wait(self, timeout=None):
+            if timeout is not None and self not in started:  # the checker's wait: Ctrl-C there
+                started.append(self)
+                raise KeyboardInterrupt
+            return super().wait(timeout)
+
+    monkeypatch.setattr(cli.subprocess, "Popen", InterruptedWait)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            run_part(course, 1, time_limit=60)
+        assert len(started) == 1 and started[0].poll() is not None  # the grader is gone
+    finally:
+        for proc in started:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
 
 
 def test_bad_course_folders(tmp_path):

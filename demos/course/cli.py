@@ -101,8 +101,12 @@ def run_part(course: Path, part: int, time_limit: float = TIME_LIMIT) -> tuple[R
                 stderr=subprocess.STDOUT, start_new_session=True)
             try:
                 code = proc.wait(timeout=time_limit)
-            except subprocess.TimeoutExpired:
+            except BaseException as stop:
+                # the time limit or Ctrl-C: the grader is stopped either way, never left looping
+                # (in a session of its own, it does not get the terminal's Ctrl-C itself)
                 _kill(proc)
+                if not isinstance(stop, subprocess.TimeoutExpired):
+                    raise
                 seconds = time.perf_counter() - start
                 return Result(part, "ERROR", [
                     f"part {part} did not finish within the time limit of {time_limit:g} s (the "
