@@ -18,6 +18,7 @@ import math
 import threading
 import time
 from collections.abc import Callable, Sequence
+from numbers import Integral
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from autograd import Value
 from autograd.widgets import WIDGET_CSS
 
 from .losses import mse
+from .metrics import predicted_class
 from .module import Module
 from .optim import SGD, Optimizer
 
@@ -63,7 +65,8 @@ class TrainingView(anywidget.AnyWidget):
         super().__init__(**kwargs)
         self.model = model
         self.X = [[float(v) for v in row] for row in X]
-        self.y = [float(v) for v in y]
+        # class indices stay ints (cross_entropy refuses 1.0 as a class); other targets are floats
+        self.y = [int(v) if isinstance(v, Integral) else float(v) for v in y]
         if len(self.X) != len(self.y) or not self.X:
             raise ValueError(f"TrainingView: {len(self.X)} input rows and {len(self.y)} targets; give "
                              f"one target per row, and at least one row")
@@ -148,7 +151,8 @@ class TrainingView(anywidget.AnyWidget):
                 self.grid = grid
 
     def _regions(self) -> list[float]:
-        """The model's output at the centre of every grid cell, top row first."""
+        """The model's output at the centre of every grid cell, top row first (for a model with
+        several outputs, the class it predicts there)."""
         n = self._grid_n
         x0, x1, y0, y1 = self.bounds
         out = []
@@ -157,7 +161,10 @@ class TrainingView(anywidget.AnyWidget):
             for j in range(n):
                 xv = x0 + (j + 0.5) * (x1 - x0) / n
                 p = self.model([xv, yv])
-                out.append(_finite(p.data if isinstance(p, Value) else p[0].data) or 0.0)
+                if isinstance(p, Value) or len(p) == 1:
+                    out.append(_finite(p.data if isinstance(p, Value) else p[0].data) or 0.0)
+                else:  # k class scores: the region of the class the model picks (0 … k − 1)
+                    out.append(float(predicted_class(p)))
         return out
 
     def _on_message(self, _widget: Any, content: Any, _buffers: Any) -> None:

@@ -346,6 +346,28 @@ def test_a_step_failing_between_redraws_still_shows_every_step_taken(needs_dot):
     assert view.loss == view.history[6] and not view.running
 
 
+def test_the_training_view_trains_a_three_class_model_with_cross_entropy(needs_dot):
+    _anywidget()
+    from nn import Adam, cross_entropy
+    from nn.data import spiral
+    from nn.metrics import predicted_class
+    from nn.widgets import TrainingView
+
+    X, y = spiral(10, seed=0)  # NumPy int labels 0, 1, 2
+    model = MLP(2, [8, 3], seed=0)
+    view = TrainingView(model, X, y, loss=cross_entropy, optimizer=Adam(model.parameters(), lr=0.05),
+                        grid=6)
+    view._on_message(view, {"action": "step"}, [])
+    view.step(20)
+    assert view.error == "" and len(view.history) == 21 and view.history[-1] < view.history[0]
+    view._publish()
+    # the regions hold the class the model picks at each cell's centre
+    x0, x1, y0, y1 = view.bounds
+    cx, cy = x0 + 0.5 * (x1 - x0) / 6, y1 - 0.5 * (y1 - y0) / 6
+    assert view.grid[0] == predicted_class(model([cx, cy])) and set(view.grid) <= {0.0, 1.0, 2.0}
+    assert view.levels == [0, 2] and view.points[0][2] == 0
+
+
 def test_forward_mode_steps_along_a_chosen_leaf(widgets):
     o, _ = neuron()
     w = widgets.StepperWidget(o, mode="forward")
