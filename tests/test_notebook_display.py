@@ -148,6 +148,8 @@ def test_the_inline_stepper_refuses_a_leaf_and_a_bad_height():
         show_stepper(Value(1.0))
     with pytest.raises(ValueError, match="height must be an int of at least 100"):
         show_stepper(Value(1.0) * 2, height=10)
+    with pytest.raises(TypeError, match=r"show_stepper: root must be a Value .* got float 3\.0"):
+        show_stepper(3.0)
 
 
 def test_the_inline_stepper_saves_its_page(tmp_path, needs_dot):
