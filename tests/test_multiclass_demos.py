@@ -72,6 +72,13 @@ def test_spiral_quick_run_learns_and_draws_its_regions(out_dir, capsys):
     assert_picture(out_dir / "spiral.png")
 
 
+def test_spiral_with_a_huge_learning_rate_says_it_diverged(out_dir, capsys):
+    # the loss runs away inside the first epoch; it must be caught, not printed as a result
+    assert spiral.main(["--quick", "--lr", "1e6"]) == 1
+    err = capsys.readouterr().err
+    assert "training diverged at step" in err and "(lr 1e+06)" in err and "smaller learning rate" in err
+
+
 def test_spiral_regions_use_the_same_function_as_the_engine():
     model = spiral.make_model(seed=3)
     points = np.random.default_rng(0).uniform(-1, 1, size=(40, 2))
