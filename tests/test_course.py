@@ -332,6 +332,15 @@ def test_bad_course_folders(tmp_path):
         assert "Traceback" not in r.stderr
 
 
+def test_a_course_that_cannot_be_written_is_an_error_not_a_traceback(tmp_path, capsys):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    assert course_main(["new", str(blocker / "course")], io.StringIO()) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: cannot write a course in {blocker / 'course'}: Not a directory")
+    assert "pick a folder you can write in" in err and "Traceback" not in err
+
+
 def test_the_exercise_command_still_works_and_course_part2_uses_its_checker():
     from demos import gradcheck_exercise
     from demos.course.check_calculus import _extras
