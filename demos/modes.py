@@ -22,7 +22,7 @@ from typing import Any
 
 from autograd import Value, grad, hessian, hvp, jacobian, sum_values
 from autograd.forward import Jacobian, fast_tangent_rule, forward_order
-from demos.common import pyplot, save_figure
+from demos.common import check_out_dir, command, pyplot, save_figure
 from nn import MLP, mse
 
 XOR_X = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]
@@ -257,10 +257,12 @@ HEADER = (f"  {'':<38} {'forward mode':^23}   {'reverse mode':^23}\n"
           f"  {'':<38} {'passes':>6} {'nodes':>6} {'ms':>9}   {'passes':>6} {'nodes':>6} {'ms':>9}")
 
 
+@command
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m demos.modes", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="n, m = 1…8 and one timing run each")
     args = parser.parse_args(argv)
+    check_out_dir(parser)  # before the work, not after it: the picture must have somewhere to go
     repeats = 1 if args.quick else 5  # the best of 5: a busy machine spoils a run, not the figure
 
     model = xor_model()

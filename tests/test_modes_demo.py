@@ -62,3 +62,14 @@ def test_help_and_bad_flags(capsys):
     with pytest.raises(SystemExit) as exit_info:
         modes.main(["--no-such-flag"])
     assert exit_info.value.code == 2
+
+
+def test_an_out_setting_that_is_a_file_is_refused_before_any_work(tmp_path, monkeypatch, capsys):
+    a_file = tmp_path / "pictures"
+    a_file.write_text("not a folder")
+    monkeypatch.setattr(common, "OUT", a_file)
+    monkeypatch.setenv("GLASSGRAD_OUT", str(a_file))
+    with pytest.raises(SystemExit) as exit_info:
+        modes.main(["--quick"])
+    out, err = capsys.readouterr()
+    assert exit_info.value.code == 2 and "is a file, not a folder" in err and out == ""
