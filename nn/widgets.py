@@ -57,6 +57,8 @@ class TrainingView(anywidget.AnyWidget):
     levels = traitlets.List(traitlets.Float()).tag(sync=True)  # the two targets' values: colour scale
     points = traitlets.List(traitlets.List()).tag(sync=True)  # [[x0, x1, target], …]
     error = traitlets.Unicode("").tag(sync=True)
+    #: seconds `pause` waits for the step in progress
+    PAUSE_WAIT = 10.0
 
     def __init__(self, model: Module, X: Sequence[Sequence[float]], y: Sequence[float], *,
                  loss: Callable[[list[Value], list[float]], Value] = mse,
@@ -117,8 +119,9 @@ class TrainingView(anywidget.AnyWidget):
         """Stop the background training after the step it is in; waits for it."""
         self._stop.set()
         if self._thread is not None:
-            self._thread.join(timeout=10)
-        self._thread = None
+            self._thread.join(timeout=self.PAUSE_WAIT)
+            if not self._thread.is_alive():  # a step slower than that: keep it, so that `run`
+                self._thread = None           # cannot start a second loop beside the first
         self.running = False
 
     def _loop(self) -> None:

@@ -370,6 +370,35 @@ def test_the_training_view_trains_a_three_class_model_with_cross_entropy(needs_d
     assert view.levels == [0, 2] and view.points[0][2] == 0
 
 
+def test_run_after_a_pause_that_outlasted_a_slow_step_starts_no_second_loop(needs_dot):
+    _anywidget()
+    import threading
+
+    from nn import mse
+    from nn.widgets import TrainingView
+
+    inside, release = threading.Event(), threading.Event()
+
+    def slow(preds, targets):  # the background loop's first loss waits until released
+        if threading.current_thread().name == "glassgrad-training" and not release.is_set():
+            inside.set()
+            release.wait(30)
+        return mse(preds, targets)
+
+    model = MLP(2, [2, 1], activation="tanh", seed=1)
+    view = TrainingView(model, [[0.5, -0.5]], [1.0], loss=slow, every=1, max_steps=3)
+    view.PAUSE_WAIT = 0.05
+    view.run()
+    assert inside.wait(30)
+    view.pause()   # gives up waiting: the slow step is still running
+    view.run()     # must not start a second training loop beside it
+    loops = [t for t in threading.enumerate() if t.name == "glassgrad-training"]
+    release.set()
+    for t in loops:
+        t.join(30)
+    assert len(loops) == 1 and view.error == "" and len(view.history) == 1
+
+
 def test_forward_mode_steps_along_a_chosen_leaf(widgets):
     o, _ = neuron()
     w = widgets.StepperWidget(o, mode="forward")
