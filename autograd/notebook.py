@@ -25,7 +25,7 @@ from pathlib import Path
 
 from .files import write_atomic
 from .gradcheck import GradcheckResult
-from .markup import html_text
+from .markup import html_text, showable
 from .stepper import ForwardStep, Step, d, format_number, stepper_html
 from .value import Value, topological_order
 from .viz import INSTALL_HINT, draw_dot, svg_source
@@ -164,6 +164,10 @@ class InlineStepper:
 
     def __init__(self, root: Value, *, title: str | None = None, height: int = 620,
                  max_steps: int = 200, rankdir: str = "BT") -> None:
+        if not isinstance(root, Value):
+            raise TypeError(f"show_stepper: root must be a Value (the result whose gradients the "
+                            f"stepper walks back from, e.g. the loss), got {type(root).__name__} "
+                            f"{showable(repr(root), 40)}")
         if not isinstance(height, int) or isinstance(height, bool) or height < 100:
             raise ValueError(f"show_stepper: height must be an int of at least 100 (pixels), got {height!r}")
         self.html = stepper_html(root, title=title, max_steps=max_steps, rankdir=rankdir)

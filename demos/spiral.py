@@ -65,6 +65,7 @@ def train(X: np.ndarray, y: np.ndarray, epochs: int, batch: int = 30, lr: float 
     rows, labels = X.tolist(), [int(c) for c in y]
     run = Run(model)
     progress = Progress(epochs, "spiral")
+    first = None  # the first minibatch's loss: what a runaway loss is measured against
     for epoch in range(epochs):
         order = rng.permutation(len(rows))
         total, right = 0.0, 0
@@ -76,8 +77,10 @@ def train(X: np.ndarray, y: np.ndarray, epochs: int, batch: int = 30, lr: float 
             opt.zero_grad()
             loss.backward()
             opt.step()
-            check_finite(loss, params, epoch + 1, epochs, lr, progress,
-                         run.losses[0] if run.losses else None)
+            # against the first minibatch, not the first epoch's mean: a run that blows up within
+            # its first epoch has a huge mean there, and would never count as running away
+            check_finite(loss, params, epoch + 1, epochs, lr, progress, first)
+            first = loss.data if first is None else first
             total += loss.data * len(idx)
             right += sum(predicted_class(z) == t for z, t in zip(logits, targets))
         run.losses.append(total / len(rows))

@@ -208,6 +208,10 @@ def test_batch_cross_entropy_is_the_mean_of_the_samples():
     (lambda: cross_entropy([1.0, 2.0], 0, label_smoothing=1.5), ValueError, "label_smoothing"),
     (lambda: cross_entropy([1.0, 2.0], 0, reduction="avg"), ValueError, "reduction"),
     (lambda: cross_entropy(3.0, 0), TypeError, "logits must be a list"),
+    (lambda: cross_entropy(["1.0", 2.0], 0), TypeError, "logits[0] is a str '1.0'; scores must be"),
+    (lambda: accuracy([0.3, -0.2], [1, 0]), TypeError,
+     "accuracy: logits is one sample's 2 class scores (a flat list), so target must be one class "
+     "index, got list [1, 0]. For a batch give logits as a list of score lists"),
     (lambda: accuracy([1.0, 2.0], 2), ValueError, "accuracy: target = 2 is out of range"),
     (lambda: accuracy([], []), ValueError, "accuracy: logits is an empty list"),
     (lambda: softmax([]), ValueError, "softmax: values is an empty list"),
