@@ -53,7 +53,8 @@ def no_grad() -> Iterator[None]:
 
     The one switch of the engine besides `detect_anomaly()`; nesting restores the state that was
     in force before. It is per thread, as in PyTorch: inside the block *this* thread records no
-    graph, while other threads go on recording theirs (and a new thread starts recording).
+    graph, while other threads go on recording theirs (and a new thread starts recording). Under
+    asyncio it is per task: a task started inside the block records nothing either.
     """
     before = SWITCHES.grad_enabled
     SWITCHES.grad_enabled = False

@@ -6,7 +6,8 @@ imports this module):
 
 - a `Value` shows the graph behind it as SVG (Graphviz, with data and grad in every node), or a
   text summary when the graph has more than `INLINE_MAX_NODES` nodes or `dot` is missing;
-- a `Step` record shows its chain-rule table; a `GradcheckResult` its rows as a table;
+- a `Step` record (and a forward mode `ForwardStep`) shows its chain-rule table; a
+  `GradcheckResult` its rows as a table;
 - `show_stepper(root)` shows the stepper page inline, in an ``<iframe srcdoc>`` of its own: ids,
   script and arrow keys stay inside that frame, so any number of steppers share a notebook and
   the keys drive only the one that has focus (click it first).
@@ -17,14 +18,15 @@ kernel-backed widgets are in `autograd.widgets` (the ``[notebook]`` extra).
 
 from __future__ import annotations
 
-import html
 import shutil
 import uuid
 from collections import Counter
 from pathlib import Path
 
+from .files import write_atomic
 from .gradcheck import GradcheckResult
-from .stepper import Step, d, format_number, stepper_html
+from .markup import html_text, showable
+from .stepper import ForwardStep, Step, d, format_number, stepper_html
 from .value import Value, topological_order
 from .viz import INSTALL_HINT, draw_dot, svg_source
 
@@ -88,14 +90,14 @@ def value_html(root: Value) -> str | None:
     reason = why_no_picture(root)
     if reason is None:
         return None
-    return (f'<div class="glassgrad-summary"><pre>{html.escape(graph_summary(root))}</pre>'
-            f'<p style="color:#666">{html.escape(reason)}</p></div>')
+    return (f'<div class="glassgrad-summary"><pre>{html_text(graph_summary(root))}</pre>'
+            f'<p style="color:#666">{html_text(reason)}</p></div>')
 
 
 def step_html(step: Step) -> str:
     """A `Step` as an HTML table: the node, its upstream gradient, and the chain rule per input
     (in the stepper's words: the user's names, the op's rule beside them)."""
-    esc = html.escape
+    esc = html_text
     symbol = step.node.op_info.symbol
     up = format_number(step.upstream)
     rows = "".join(
@@ -112,9 +114,31 @@ def step_html(step: Step) -> str:
             f"<th>its grad</th></tr></thead><tbody>{rows}</tbody></table></div>")
 
 
+def forward_step_html(step: ForwardStep, along: str = "") -> str:
+    """A `ForwardStep` as an HTML table: each input's tangent, the local derivative, their product,
+    and the node's tangent as their sum. `along` names the seeded input, when known."""
+    esc = html_text
+    rows = "".join(
+        f"<tr><td><code>{esc(c.name)}</code></td><td>{esc(format_number(c.tangent))}</td>"
+        f"<td><code>{esc(c.derivative)}</code><div style='color:#666;font-size:.85em'>rule of "
+        f"{esc(step.node.op_info.symbol)}: {esc(c.formula)}</div></td><td>"
+        f"{esc(format_number(c.local))} × {esc(format_number(c.tangent))} = "
+        f"<b>{esc(format_number(c.contribution))}</b></td></tr>"
+        for c in step.children)
+    total = " + ".join(format_number(c.contribution) for c in step.children)
+    where = f" (forward, along {esc(along)})" if along else " (forward)"
+    return (f'<div class="glassgrad-step"><p><b>Step {step.number} of {step.total}</b>{where}: '
+            f"<code>{esc(step.name)}</code> = {esc(format_number(step.node.data))}, made by "
+            f"<code>{esc(step.node.op_info.expr)}</code></p>"
+            f"<table><thead><tr><th>input</th><th>its tangent</th><th>local derivative</th>"
+            f"<th>local × tangent</th></tr></thead><tbody>{rows}</tbody></table>"
+            f"<p>tangent of <code>{esc(step.name)}</code> = {esc(total)} = "
+            f"<b>{esc(format_number(step.tangent))}</b></p></div>")
+
+
 def gradcheck_html(result: GradcheckResult) -> str:
     """A `GradcheckResult` as an HTML table, failing rows in red, then the notes and culprits."""
-    esc = html.escape
+    esc = html_text
     colour = {"ok": "#2b8a3e", "kink": "#2b8a3e", "FAIL": "#c92a2a", "not finite": "#c92a2a"}
     rows = "".join(
         f"<tr><td><code>{esc(r.name)}</code></td><td>{r.at:.6g}</td><td>{r.analytic:.6g}</td>"
@@ -140,6 +164,10 @@ class InlineStepper:
 
     def __init__(self, root: Value, *, title: str | None = None, height: int = 620,
                  max_steps: int = 200, rankdir: str = "BT") -> None:
+        if not isinstance(root, Value):
+            raise TypeError(f"show_stepper: root must be a Value (the result whose gradients the "
+                            f"stepper walks back from, e.g. the loss), got {type(root).__name__} "
+                            f"{showable(repr(root), 40)}")
         if not isinstance(height, int) or isinstance(height, bool) or height < 100:
             raise ValueError(f"show_stepper: height must be an int of at least 100 (pixels), got {height!r}")
         self.html = stepper_html(root, title=title, max_steps=max_steps, rankdir=rankdir)
@@ -147,17 +175,16 @@ class InlineStepper:
 
     def _repr_html_(self) -> str:
         return (f'<iframe class="glassgrad-stepper" sandbox="allow-scripts" '
-                f'title="glassgrad stepper" srcdoc="{html.escape(self.html, quote=True)}" '
+                f'title="glassgrad stepper" srcdoc="{html_text(self.html)}" '
                 f'style="width:100%;height:{self.height}px;border:1px solid #ddd"></iframe>'
                 f'<div style="color:#777;font-size:.85em">Click the stepper, then use ← → '
                 f"(the keys act on the stepper you clicked).</div>")
 
     def save(self, path: str | Path) -> Path:
-        """Write the page to `path` (an .html file to open in any browser); returns the path."""
+        """Write the page to `path` (an .html file to open in any browser), atomically; returns the path."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(self.html, encoding="utf-8")
-        return path
+        return write_atomic(path, self.html)
 
 
 def show_stepper(root: Value, *, title: str | None = None, height: int = 620, max_steps: int = 200,
@@ -173,4 +200,5 @@ def show_stepper(root: Value, *, title: str | None = None, height: int = 620, ma
 Value._repr_svg_ = value_svg
 Value._repr_html_ = value_html
 Step._repr_html_ = step_html
+ForwardStep._repr_html_ = forward_step_html
 GradcheckResult._repr_html_ = gradcheck_html

@@ -14,18 +14,34 @@ Texts name values as the user did (labels, else the number of a constant, else `
 reading order). The op's own variables (``a, b`` of ``a·b``) appear only inside its rule, marked
 ``rule of ×: ∂(a·b)/∂a = b``. Running the generator to its end leaves the same ``.grad`` values as
 `backward()`, bit for bit; stopping half-way leaves the grads half-way, which is the point of stepping.
+
+`forward_steps(root, {x: 1.0})` is its forward-mode twin (also ``Value.forward_steps``): the same
+walk the other way, inputs first, each `ForwardStep` gathering a node's tangent from its inputs'
+with the engine's `tangent_rule` (forward.py); the pages for it are in stepper_modes.py.
 """
 
 from __future__ import annotations
 
-import html
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .value import Value, chain_rule, finish_pass, local_derivatives, start_pass, topological_order, undo_pass
-from .viz import draw_step, neuron_names, number_text, reading_order, svg_source
+from .files import write_atomic
+from .forward import tangent_rule
+from .markup import fill_template, html_text
+from .value import (
+    Value,
+    _to_float,
+    chain_rule,
+    describe,
+    finish_pass,
+    local_derivatives,
+    start_pass,
+    topological_order,
+    undo_pass,
+)
+from .viz import PAGE_TIMEOUT, draw_frames, draw_step, neuron_names, number_text, reading_order
 
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
@@ -183,6 +199,115 @@ def _steps(root: Value) -> Iterator[Step]:
 
 
 # ----------------------------------------------------------------------------------------------
+# The forward pass one node at a time: the twin of backward_steps
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InputTangent:
+    """One input of the step's node: its tangent, times the local derivative, is its contribution."""
+
+    child: Value
+    name: str  # the input's name in texts (its label, its number, or v1, v2, …)
+    arg: str  # the op's variable for this input (a, b, x, x₀ …): used inside `formula` only
+    tangent: float  # the input's tangent, complete (a seed, or an earlier step's result)
+    local: float  # ∂node/∂child, evaluated
+    formula: str  # the op's rule in its own variables, e.g. "∂(a·b)/∂a = b"
+    derivative: str  # the same derivative in the user's names, evaluated: "∂(x1*w1)/∂x1 = -3"
+    contribution: float  # local · tangent
+
+    def __str__(self) -> str:
+        return (f"{self.name}: tangent {format_number(self.tangent)}; {self.derivative}; "
+                f"contribution {format_number(self.contribution)}")
+
+
+@dataclass(frozen=True)
+class ForwardStep:
+    """One node of the forward pass: its tangent, gathered from its inputs' tangents."""
+
+    number: int  # 1-based position in the pass
+    total: int  # how many steps the pass has (one per interior node that is not a seed)
+    node: Value
+    name: str
+    tangent: float  # d node / dt = the sum of the contributions
+    children: tuple[InputTangent, ...]  # the node's inputs (named as in `Step`)
+
+    @property
+    def op(self) -> str:
+        return self.node.op
+
+    @property
+    def made_by(self) -> str:
+        """``× from x1, w1``: the op's symbol and the user's names of its inputs."""
+        return f"{self.node.op_info.symbol} from {', '.join(c.name for c in self.children)}"
+
+    def __str__(self) -> str:
+        symbol = self.node.op_info.symbol
+        lines = [f"step {self.number}/{self.total}  {self.name} = {format_number(self.node.data)}, "
+                 f"made by {self.made_by}"]
+        for c in self.children:
+            lines += [f"  from {c.name}:",
+                      f"      its tangent       {format_number(c.tangent)}",
+                      f"      local derivative  {c.derivative}",
+                      f"                        (rule of {symbol}: {c.formula})",
+                      f"      chain rule        {format_number(c.local)} × {format_number(c.tangent)} = "
+                      f"{format_number(c.contribution)}"]
+        total = " + ".join(format_number(c.contribution) for c in self.children)
+        lines.append(f"  tangent of {self.name} = {total} = {format_number(self.tangent)}")
+        return "\n".join(lines)
+
+
+def forward_steps(root: Value, tangents: Mapping[Value, float]) -> Iterator[ForwardStep]:
+    """The forward-mode pass of ``d root / dt`` one interior node at a time, inputs first.
+
+    `tangents` seeds the pass: ``{x: 1.0}`` differentiates along x alone (every tangent is then
+    ∂node/∂x), ``{x: 1.0, y: -2.0}`` along the direction (1, -2). At each node the engine's own
+    forward rule (`tangent_rule`, called on that one node) gathers the node's tangent from its
+    inputs', and a `ForwardStep` records the node, each input's tangent, the local derivative
+    (the same texts as the backward stepper's) and the result. Nodes come in reading order (each
+    after its inputs); the last step's tangent is the root's: exactly what `jvp` computes, bit for
+    bit. No ``.grad`` is touched.
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"forward_steps: expected a Value, got {type(root).__name__} {root!r:.40}")
+    if not isinstance(tangents, Mapping):
+        raise TypeError(f"forward_steps: tangents must be a dict from input Value to number, e.g. "
+                        f"{{x: 1.0}}; got {type(tangents).__name__} {tangents!r:.40}")
+    order = reading_order(root)  # each node after its inputs, as a forward pass needs, and as read
+    in_graph = set(order)
+    seeds: dict[Value, float] = {}
+    for key, t in tangents.items():
+        if not isinstance(key, Value):
+            raise TypeError(f"forward_steps: tangents' keys must be the input Values, got "
+                            f"{type(key).__name__} {key!r:.40}")
+        if key not in in_graph:
+            raise ValueError(f"forward_steps: tangents names {describe(key)}, which is not in the "
+                             f"graph of the root; seed only values the root depends on")
+        seeds[key] = _to_float(t, f"forward_steps: the tangent of {key.label or describe(key)}")
+    return _forward_steps(root, order, seeds)
+
+
+def _forward_steps(root: Value, order: list[Value], seeds: dict[Value, float]) -> Iterator[ForwardStep]:
+    names = node_names(order)
+    total = sum(1 for node in order if node.children and node not in seeds)
+    tangent: dict[Value, float] = {}
+    number = 0
+    for node in order:
+        tangent_rule([node], seeds, tangent)  # the engine's forward rule, on this one node
+        if not node.children or node in seeds:
+            continue
+        number += 1
+        records = []
+        args = argument_names(node)
+        for i, (child, local) in enumerate(zip(node.children, local_derivatives(node))):
+            records.append(InputTangent(
+                child, names[child], args[i], tangent[child], float(local), rule_text(node, i),
+                f"{d(names[node])}/{d(names[child])} = {format_number(local)}",
+                local * tangent[child]))  # the product tangent_rule just added in, for the record
+        yield ForwardStep(number, total, node, names[node], tangent[node], tuple(records))
+
+
+# ----------------------------------------------------------------------------------------------
 # The stepper as one self-contained HTML page
 # ----------------------------------------------------------------------------------------------
 
@@ -209,13 +334,15 @@ def grad_display(steps: Sequence[Step], root: Value) -> list[dict[Value, str]]:
 
 
 def stepper_html(root: Value, *, title: str | None = None, max_steps: int = 200,
-                 rankdir: str = "BT") -> str:
+                 rankdir: str = "BT", timeout: float = PAGE_TIMEOUT) -> str:
     """Run the backward pass of `root` step by step and return one self-contained HTML page.
 
     One SVG picture per step (drawn by Graphviz; the current node highlighted, grads known so far
     filled in, the rest ``?``), the step's chain-rule text beside it, Prev/Next buttons, the
     arrow keys and a step counter. No network, no server: open the file in any browser.
-    `rankdir` lays the pictures out ("BT": leaves at the bottom, the root on top).
+    `rankdir` lays the pictures out ("BT": leaves at the bottom, the root on top); when that
+    layout is slow for this graph and left-to-right is much faster, the pictures are drawn
+    left-to-right (see `viz.draw_frames`). Graphviz gets `timeout` seconds for all pictures.
     Like `backward_steps`, it leaves the grads of a complete pass behind.
     """
     n = sum(1 for node in topological_order(root) if node.children)
@@ -229,28 +356,32 @@ def stepper_html(root: Value, *, title: str | None = None, max_steps: int = 200,
     steps = list(backward_steps(root))
     displays = grad_display(steps, root)
     names = node_names(reading_order(root))
-    frames = []
-    for step, shown in zip(steps, displays):
-        svg = svg_source(draw_step(root, step, shown, names, svg_id=f"s{step.number}", rankdir=rankdir))
-        frames.append(_frame_html(step, svg))
+
+    def draw(k: int, direction: str):
+        return draw_step(root, steps[k], displays[k], names, svg_id=f"s{k + 1}", rankdir=direction)
+
+    pictures, _ = draw_frames(draw, len(steps), rankdir=rankdir, timeout=timeout)
+    frames = [_frame_html(step, svg) for step, svg in zip(steps, pictures)]
     heading = title or f"Backward pass of {names[root]}"
-    return (_PAGE.replace("{{title}}", html.escape(heading))
-            .replace("{{total}}", str(len(steps)))
-            .replace("{{frames}}", "\n".join(frames)))
+    return fill_template(_PAGE, {"title": html_text(heading), "legend": _LEGEND,
+                                 "total": str(len(steps)), "frames": "\n".join(frames)})
 
 
 def write_stepper_html(root: Value, path: str | Path, *, title: str | None = None,
-                       max_steps: int = 200, rankdir: str = "BT") -> Path:
-    """`stepper_html` written to `path` (parent folders created); returns the path."""
-    page = stepper_html(root, title=title, max_steps=max_steps, rankdir=rankdir)
+                       max_steps: int = 200, rankdir: str = "BT", timeout: float = PAGE_TIMEOUT) -> Path:
+    """`stepper_html` written to `path` (parent folders created) atomically: the file holds the
+    old page or the new one, never part of one. Returns the path."""
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"write_stepper_html: {path} is a folder; give a file name such as "
+                                f"{path / 'steps.html'}")
+    page = stepper_html(root, title=title, max_steps=max_steps, rankdir=rankdir, timeout=timeout)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(page, encoding="utf-8")
-    return path
+    return write_atomic(path, page)
 
 
 def _frame_html(step: Step, svg: str) -> str:
-    esc = html.escape
+    esc = html_text
     op = step.node.op_info
     name, up = esc(step.name), esc(format_number(step.upstream))
     rows = "\n".join(
@@ -261,7 +392,7 @@ def _frame_html(step: Step, svg: str) -> str:
         f"<td>{esc(format_number(c.grad_before))} → <b>{esc(format_number(c.grad_after))}</b></td></tr>"
         for c in step.children)
     return "\n".join([
-        f'<section class="frame" data-step="{step.number}" data-node="{esc(step.name, quote=True)}" hidden>',
+        f'<section class="frame" data-step="{step.number}" data-node="{esc(step.name)}" hidden>',
         f'<div class="picture">{svg}</div>',
         '<div class="explain">',
         f'<h2>Step {step.number} of {step.total}: <code class="node-name">{name}</code></h2>',
@@ -278,6 +409,11 @@ def _frame_html(step: Step, svg: str) -> str:
         "</section>",
     ])
 
+
+_LEGEND = """<p class="legend"><span style="background:#ffb347">current node</span>
+<span style="background:#fff1b8">its inputs, just updated</span>
+grads: a number is known, <code>x + …</code> is partial (more to come), <code>?</code> is not \
+reached yet</p>"""
 
 # Inline CSS and JS only: the page must work from a file with no network at all.
 _PAGE = """<!DOCTYPE html>
@@ -311,9 +447,7 @@ pre { background: #f6f6f6; padding: .6rem; overflow-x: auto; font-size: .85rem; 
 </head>
 <body>
 <h1>{{title}}</h1>
-<p class="legend"><span style="background:#ffb347">current node</span>
-<span style="background:#fff1b8">its inputs, just updated</span>
-grads: a number is known, <code>x + …</code> is partial (more to come), <code>?</code> is not reached yet</p>
+{{legend}}
 <nav>
 <button id="prev" type="button">◀ Prev</button>
 <span id="counter" aria-live="polite">Step 1 of {{total}}</span>
@@ -355,3 +489,4 @@ grads: a number is known, <code>x + …</code> is partial (more to come), <code>
 
 
 Value.backward_steps = backward_steps  # the stepper stands on the engine; value.py does not import it
+Value.forward_steps = forward_steps

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import threading
+from contextvars import ContextVar
 from numbers import Real
 from typing import TYPE_CHECKING, Any
 
@@ -27,61 +28,78 @@ if TYPE_CHECKING:
 Number = float | int
 
 
-class _Switches(threading.local):
+class _Switches:
     """The engine's only global state: two documented switches, each one per thread (as in PyTorch).
 
     `grad_enabled` is turned off by `no_grad()`; `anomaly` is set by `detect_anomaly()` to the
     checker the engine calls at every node (None when off). A thread sees only its own switches:
     every new thread starts with graphs recorded and no anomaly checks, whatever other threads do.
+    They live in a context variable, like `decimal`'s context: per thread, and under asyncio per
+    task (a task started inside ``no_grad()`` runs inside it, even after the block has ended).
 
-    Reading a per-thread attribute costs several times a plain one, so the node-building path
-    reads one module number instead: `_SWITCHED`, how many threads have a switch away from its
-    default. While it is 0 (the usual case) nothing per-thread is read at all.
+    Even a context variable costs more to read than a plain name, so the node-building path
+    first reads `_SWITCHED`: the ids of the switch states away from the defaults that exist
+    anywhere (a `_State` leaves it when the last thread or task holding it lets go). While it is
+    empty — the usual case — no switch is read at all.
     """
 
-    def __init__(self) -> None:  # runs once in each thread that touches SWITCHES
-        self._grad_enabled = True
-        self._anomaly: Any = None
-        # Called with the Value whose number float() reads (math.exp(v) does too), or None: how
-        # gradcheck and detect_anomaly() notice f leaving the graph. The core calls it, never imports.
-        self.number_read: Callable[[Value], None] | None = None
+    __slots__ = ()
 
     @property
     def grad_enabled(self) -> bool:
-        return self._grad_enabled
+        state = _STATE.get()
+        return state is None or state.recording
 
     @grad_enabled.setter
     def grad_enabled(self, on: bool) -> None:
-        was = self._switched()
-        self._grad_enabled = bool(on)
-        self._count(was)
+        _set(bool(on), self.anomaly)
 
     @property
     def anomaly(self) -> Any:
         """None, or the anomaly checker: an object with `forward`, `graph` and `gradients` hooks."""
-        return self._anomaly
+        state = _STATE.get()
+        return None if state is None else state.anomaly
 
     @anomaly.setter
     def anomaly(self, checker: Any) -> None:
-        was = self._switched()
-        self._anomaly = checker
-        self._count(was)
+        _set(self.grad_enabled, checker)
 
-    def _switched(self) -> bool:
-        return not self._grad_enabled or self._anomaly is not None
+    @property
+    def number_read(self) -> Callable[[Value], None] | None:
+        """Called with the Value whose number float() reads (math.exp(v) does too), or None: how
+        gradcheck and detect_anomaly() notice f leaving the graph. The core calls it, never imports."""
+        return _NUMBER_READ.get()
 
-    def _count(self, was: bool) -> None:
-        global _SWITCHED
-        now = self._switched()
-        if now != was:
-            with _SWITCH_LOCK:  # `+=` on a global is not atomic between threads
-                _SWITCHED += 1 if now else -1
+    @number_read.setter
+    def number_read(self, hook: Callable[[Value], None] | None) -> None:
+        _NUMBER_READ.set(hook)
 
 
+class _State:
+    """The switches of a thread (or task) that are not at their defaults; listed in `_SWITCHED`
+    from when it is made until nothing holds it any more."""
+
+    __slots__ = ("anomaly", "recording")
+
+    def __init__(self, recording: bool, anomaly: Any) -> None:
+        self.recording, self.anomaly = recording, anomaly
+        _SWITCHED.add(id(self))  # set.add and set.discard are atomic: no lock needed
+
+    def __del__(self) -> None:
+        _SWITCHED.discard(id(self))
+
+
+def _set(recording: bool, anomaly: Any) -> None:
+    _STATE.set(None if recording and anomaly is None else _State(recording, anomaly))
+
+
+#: this thread's (or task's) switches: None at the defaults (recording, no anomaly checks)
+_STATE: ContextVar[_State | None] = ContextVar("glassgrad_switches", default=None)
+_NUMBER_READ: ContextVar[Callable[[Value], None] | None] = ContextVar("glassgrad_number_read",
+                                                                    default=None)
+#: ids of the `_State`s alive anywhere; empty almost always (see `_Switches`)
+_SWITCHED: set[int] = set()
 SWITCHES = _Switches()
-#: how many threads have a switch away from its default (see `_Switches`); 0 almost always
-_SWITCHED = 0
-_SWITCH_LOCK = threading.Lock()
 
 
 def _check_arity(op: Op, inputs: tuple) -> None:
@@ -178,7 +196,7 @@ class Value:
 
     def __float__(self) -> float:
         """``float(v)`` (and ``math.exp(v)``, which calls it) is ``v.data``: outside the graph."""
-        hook = SWITCHES.number_read
+        hook = _NUMBER_READ.get()
         if hook is not None:
             hook(self)
         return self.data
@@ -422,12 +440,13 @@ def _record(op: Op, out: float, children: tuple[Value, ...]) -> Value:
     node.children = children
     node._op = op
     if _SWITCHED:  # some thread is inside no_grad() or detect_anomaly(): is it this one?
-        switches = SWITCHES
-        if not switches.grad_enabled:
-            node.children = ()
-            node._op = None
-        if switches.anomaly is not None:
-            switches.anomaly.forward(op, children, out, node)
+        state = _STATE.get()
+        if state is not None:
+            if not state.recording:
+                node.children = ()
+                node._op = None
+            if state.anomaly is not None:
+                state.anomaly.forward(op, children, out, node)
     return node
 
 

@@ -30,9 +30,19 @@ except ImportError as err:  # the core and `make test` do without it; say how to
     raise ImportError(f"autograd.widgets needs the notebook extra ({err.name} is missing): "
                       f"pip install -e '.[notebook]' (or pip install anywidget)") from err
 
-from .forward import ForwardStep, forward_steps
-from .notebook import step_html
-from .stepper import Step, backward_steps, d, format_number, grad_display, node_names, reading_order
+from .markup import html_text
+from .notebook import forward_step_html, step_html
+from .stepper import (
+    ForwardStep,
+    Step,
+    backward_steps,
+    d,
+    format_number,
+    forward_steps,
+    grad_display,
+    node_names,
+    reading_order,
+)
 from .value import Value, forward_error, topological_order
 from .viz import draw_dot, number_text, svg_source
 
@@ -109,7 +119,7 @@ class Picture:
              edges: set[tuple[Value, Value]]) -> str:
         """The picture with current data, the text `second` in each node's last cell (after `word`;
         "?" where a node has none), the nodes' CSS `classes` and the `edges` of the step drawn hot."""
-        esc = html.escape
+        esc = html_text
         out = [self.pieces[0]]
         for (kind, key), piece in zip(self.holes, self.pieces[1:]):
             if kind == "data":
@@ -164,8 +174,8 @@ class BackwardPass:
 
     def question(self, k: int) -> str:
         name = self.steps[k].name
-        return (f"<p>What is <code>∂root/{html.escape(d(name))}</code>, the gradient that reaches "
-                f"<code>{html.escape(name)}</code>? Type it and press Enter.</p>")
+        return (f"<p>What is <code>∂root/{html_text(d(name))}</code>, the gradient that reaches "
+                f"<code>{html_text(name)}</code>? Type it and press Enter.</p>")
 
     def truth(self, k: int) -> float:
         return self.steps[k].upstream
@@ -212,44 +222,31 @@ class ForwardPass:
         tangents.update((s.node, format_number(s.tangent)) for s in self.steps[:k + 1])
         if hidden:
             tangents.pop(step.node)
-        classes = {c.child: "updated" for c in step.inputs}
+        classes = {c.child: "updated" for c in step.children}
         classes[step.node] = "current"
         return self.drawing.draw(tangents, word="tangent", classes=classes,
-                                 edges={(c.child, step.node) for c in step.inputs})
+                                 edges={(c.child, step.node) for c in step.children})
 
     def explain(self, k: int) -> str:
-        esc = html.escape
-        step = self.steps[k]
-        seed = esc(self.names[self.seed])
-        rows = "".join(
-            f"<tr><td><code>{esc(c.name)}</code></td><td>{esc(format_number(c.tangent))}</td>"
-            f"<td><code>{esc(c.formula)}</code></td><td>{esc(format_number(c.local))} × "
-            f"{esc(format_number(c.tangent))} = <b>{esc(format_number(c.contribution))}</b></td></tr>"
-            for c in step.inputs)
-        total = " + ".join(format_number(c.contribution) for c in step.inputs)
-        last = ""
-        if k == len(self.steps) - 1:
-            last = (f"<p>The root's tangent is d root / d {seed} = {esc(format_number(step.tangent))}; "
-                    f"the backward pass gives {seed}.grad = {esc(format_number(self.seed.grad))}.</p>")
-        return (f'<div class="glassgrad-step"><p><b>Step {step.number} of {step.total}</b> (forward, '
-                f"along {seed}): <code>{esc(step.name)}</code> = {esc(format_number(step.node.data))}, "
-                f"made by <code>{esc(step.node.op_info.expr)}</code></p>"
-                f"<table><thead><tr><th>input</th><th>its tangent</th><th>local derivative</th>"
-                f"<th>local × tangent</th></tr></thead><tbody>{rows}</tbody></table>"
-                f"<p>tangent of <code>{esc(step.name)}</code> = {esc(total)} = "
-                f"<b>{esc(format_number(step.tangent))}</b></p>{last}</div>")
+        step, seed = self.steps[k], html_text(self.names[self.seed])
+        shown = forward_step_html(step, along=self.names[self.seed])
+        if k < len(self.steps) - 1:
+            return shown
+        return shown + (f"<p>The root's tangent is d root / d {seed} = "
+                        f"{html_text(format_number(step.tangent))}; the backward pass gives "
+                        f"{seed}.grad = {html_text(format_number(self.seed.grad))}.</p>")
 
     def question(self, k: int) -> str:
         step = self.steps[k]
-        return (f"<p>What is the tangent of <code>{html.escape(step.name)}</code>, d {html.escape(step.name)}"
-                f" / d {html.escape(self.names[self.seed])}? Type it and press Enter.</p>")
+        return (f"<p>What is the tangent of <code>{html_text(step.name)}</code>, d {html_text(step.name)}"
+                f" / d {html_text(self.names[self.seed])}? Type it and press Enter.</p>")
 
     def truth(self, k: int) -> float:
         return self.steps[k].tangent
 
     def chain(self, k: int) -> str:
         step = self.steps[k]
-        parts = [f"({c.formula}) × (tangent of {c.name} = {format_number(c.tangent)})" for c in step.inputs]
+        parts = [f"({c.formula}) × (tangent of {c.name} = {format_number(c.tangent)})" for c in step.children]
         return (f"The tangent of {step.name} sums, over its inputs, local derivative × the input's "
                 f"tangent: {' + '.join(parts)} = {format_number(step.tangent)}")
 
@@ -447,7 +444,7 @@ class StepperWidget(anywidget.AnyWidget):
         try:
             x = float(str(text).strip())
         except ValueError:
-            self.feedback = f"<p class='wrong'>{html.escape(str(text)[:40])!r} is not a number.</p>"
+            self.feedback = f"<p class='wrong'>{html_text(str(text)[:40])!r} is not a number.</p>"
             return
         k = self.index
         truth = self._pass.truth(k)
@@ -455,6 +452,6 @@ class StepperWidget(anywidget.AnyWidget):
         verdict = (f"Right: {format_number(truth)} (within {TOLERANCE:g})." if ok else
                    f"Not quite: you said {format_number(x)}. {self._pass.chain(k)}")
         with self.hold_sync():
-            self.feedback = f"<p class='{'right' if ok else 'wrong'}'>{html.escape(verdict)}</p>"
+            self.feedback = f"<p class='{'right' if ok else 'wrong'}'>{html_text(verdict)}</p>"
             self.revealed = True
             self._render()

@@ -20,6 +20,7 @@ TITLES = {"glassgrad": "glassgrad", "micrograd": "micrograd 0.1.0", "torch": "Py
           "numpy": "NumPy reference"}
 TARGETS = {"moons-step": 5.0, "xor-step": 3.0}  # minimum speed-up over micrograd
 CHAIN_TARGET_S, MEMORY_TARGET = 3.0, 1 / 3
+JVP_TARGET, AUTO_TARGET = 1.5, 1.1  # jvp ÷ backward() at most; jacobian auto ÷ the worse mode at most
 
 
 def _ok(recs: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -127,7 +128,39 @@ def summarize(records: Records) -> dict[str, Any]:
     summary["chain"] = {e: chain_rows(recs) for e, recs in records.get("chain", {}).items()}
     summary["memory"] = {e: memory(recs) for e, recs in records.get("memory", {}).items()}
     summary["per-op"] = {e: per_op(recs) for e, recs in records.get("per-op", {}).items()}
+    summary["jvp"] = forward_vs_reverse(records.get("jvp", {}).get("glassgrad", []))
+    summary["jacobian"] = jacobian_rows(records.get("jacobian", {}).get("glassgrad", []))
     return summary
+
+
+def forward_vs_reverse(recs: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """jvp ÷ backward() per round, for the pass alone and for the whole call: median and worst."""
+    results = _ok(recs)
+    if not results:
+        return None
+    out: dict[str, Any] = {"nodes": results[0]["nodes"], "parameters": results[0]["parameters"]}
+    for key in ("pass_ratio", "call_ratio"):
+        ratios = [r[key] for r in results]
+        out[key] = {"median": statistics.median(ratios), "max": max(ratios), "rounds": len(ratios)}
+    for key in ("forward pass", "backward()", "jvp call", "build + backward() call"):
+        out[key] = statistics.median(r[key] for r in results)
+    return out
+
+
+def jacobian_rows(recs: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
+    """Per shape, the median over rounds of each mode's best time and of auto's ratios."""
+    results = _ok(recs)
+    if not results:
+        return None
+    rows = []
+    for k, first in enumerate(results[0]["rows"]):
+        per_round = [r["rows"][k] for r in results]
+        row = {"shape": first["shape"], "auto_mode": first["auto_mode"]}
+        for key in ("fwd", "rev", "auto", "auto_vs_better"):
+            row[key] = statistics.median(r[key] for r in per_round)
+        row["auto_vs_worse"] = max(r["auto_vs_worse"] for r in per_round)  # the worst round
+        rows.append(row)
+    return rows
 
 
 # ----------------------------------------------------------------------------------------------
@@ -260,6 +293,26 @@ def markdown(summary: dict[str, Any], records: Records, info: dict[str, Any]) ->
         out += ["`per-op`: ns per node, build / backprop (chains of 200 nodes, median):", ""]
         out += [*_table(["op", *[TITLES[e] for e in cols]], rows), ""]
 
+    fwd = summary.get("jvp")
+    if fwd:
+        out += [f"`jvp`: the moons loss as a function of its {fwd['parameters']} parameters "
+                f"({fwd['nodes']:,} nodes), along a direction that moves them all (median ms):", ""]
+        out += _table(["", "forward mode", "reverse mode", "forward ÷ reverse"], [
+            ["one pass over the built graph", f"{_fmt(fwd['forward pass'], 'ms')} (jvp's pass)",
+             f"{_fmt(fwd['backward()'], 'ms')} (backward())", f"{fwd['pass_ratio']['median']:.2f}"],
+            ["the whole call", f"{_fmt(fwd['jvp call'], 'ms')} (jvp)",
+             f"{_fmt(fwd['build + backward() call'], 'ms')} (build + backward())",
+             f"{fwd['call_ratio']['median']:.2f}"]])
+        out.append("")
+    jac = summary.get("jacobian")
+    if jac:
+        out += ["`jacobian`: each mode and `mode=\"auto\"` (median of the rounds' best, ms):", ""]
+        out += _table(["shape", "fwd", "rev", "auto (picked)", "auto ÷ better", "auto ÷ worse"], [
+            [r["shape"], _fmt(r["fwd"], "ms"), _fmt(r["rev"], "ms"),
+             f"{_fmt(r['auto'], 'ms')} ({r['auto_mode']})", f"{r['auto_vs_better']:.2f}",
+             f"{r['auto_vs_worse']:.2f}"] for r in jac])
+        out.append("")
+
     gc_off = info.get("gc") == "off"
     out += ["Targets" + (" (garbage collector off)" if gc_off else "")
             + ":", "", *targets(summary)]
@@ -287,6 +340,20 @@ def targets(summary: dict[str, Any]) -> list[str]:
                   if failed else "")
         lines.append(f"- [{mark}] chain at depth 1,000,000 under {CHAIN_TARGET_S:g} s: "
                      f"{ours['total']:.2f} s median, {ours['best']:.2f} s best{theirs}")
+    fwd = summary.get("jvp")
+    if fwd:
+        worst = fwd["pass_ratio"]["max"]
+        lines.append(f"- [{'x' if worst <= JVP_TARGET else ' '}] a jvp costs at most "
+                     f"{JVP_TARGET:g}× one backward() on the same graph: {fwd['pass_ratio']['median']:.2f}× "
+                     f"(median; worst round {worst:.2f}×; the whole call {fwd['call_ratio']['median']:.2f}×)")
+    jac = summary.get("jacobian")
+    if jac:
+        worst_row = max(jac, key=lambda r: r["auto_vs_worse"])
+        worst = worst_row["auto_vs_worse"]
+        lines.append(f"- [{'x' if worst <= AUTO_TARGET else ' '}] jacobian(mode=\"auto\") never "
+                     f"more than {100 * (AUTO_TARGET - 1):.0f}% slower than the worse mode: at most "
+                     f"{worst:.2f}× the worse mode ({worst_row['shape']}); at most "
+                     f"{max(r['auto_vs_better'] for r in jac):.2f}× the better one")
     mem = summary.get("memory", {})
     if mem.get("glassgrad") and mem.get("micrograd"):
         share = mem["glassgrad"]["traced"] / mem["micrograd"]["traced"]

@@ -28,7 +28,9 @@ from collections.abc import Callable
 from typing import Any
 
 ENGINES = ("glassgrad", "micrograd", "torch", "numpy")
-WORKLOADS = ("xor-step", "xor-step-sigmoid", "moons-step", "chain", "memory", "per-op")
+WORKLOADS = ("xor-step", "xor-step-sigmoid", "moons-step", "chain", "memory", "per-op", "jvp",
+             "jacobian")
+FORWARD_MODE = ("jvp", "jacobian")  # glassgrad against itself: forward mode against reverse mode
 PER_OP = ("add", "mul", "relu", "tanh")
 
 XOR_X = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]
@@ -54,6 +56,8 @@ def not_applicable(engine: str, workload: str) -> str | None:
         return "xor-step only"
     if engine == "micrograd" and workload == "xor-step-sigmoid":
         return "micrograd 0.1.0 has no sigmoid"
+    if engine != "glassgrad" and workload in FORWARD_MODE:
+        return "glassgrad's forward mode against its reverse mode"
     return None
 
 
@@ -452,6 +456,87 @@ def per_op(engine: str, chains: int, length: int = 200) -> dict[str, Any]:
 # ----------------------------------------------------------------------------------------------
 
 
+# ----------------------------------------------------------------------------------------------
+# Forward mode against reverse mode (glassgrad only)
+# ----------------------------------------------------------------------------------------------
+
+
+def jvp_vs_backward(n: int, repeats: int) -> dict[str, Any]:
+    """One jvp against one backward() on the same graph: the moons loss (MLP 2-16-16-1 relu on `n`
+    points, hinge + L2) as a function of its parameters, along a direction that moves all of them.
+
+    "pass": the forward pass (the order and the tangents: what jvp does once f has run) against
+    ``loss.backward()`` on the same, already built graph (its grads zeroed first, untimed, as in a
+    training step). "call": ``jvp(f, params, v)`` against building the loss and ``backward()``.
+    Best of `repeats` runs each, the two alternating.
+    """
+    from autograd import Value, jvp
+    from autograd.forward import fast_tangent_rule, forward_order
+    from demos.modes import loss_of_parameters
+    from nn import MLP, hinge, l2
+
+    xs, ys = moons(n)
+    model = MLP(2, [16, 16, 1], activation="relu", output_activation="linear", seed=0)
+    params = model.parameters()
+    data_loss = loss_of_parameters(model, xs, ys, loss=hinge)
+
+    def f(*ps: Value) -> Value:
+        return data_loss(*ps) + l2(list(ps), L2_ALPHA)
+
+    point = [p.data for p in params]
+    direction = [math.sin(1.0 + k) for k in range(len(point))]
+    leaves = [Value(x) for x in point]
+    loss = f(*leaves)
+    seeds = dict(zip(leaves, direction))
+    best = {"forward pass": math.inf, "backward()": math.inf, "jvp call": math.inf,
+            "build + backward() call": math.inf}
+    for _ in range(repeats):
+        loss.zero_grad()
+        t0 = pc()
+        loss.backward()
+        t1 = pc()
+        fast_tangent_rule(forward_order([loss]), seeds)
+        t2 = pc()
+        jvp(f, point, direction)
+        t3 = pc()
+        fresh = [Value(x) for x in point]
+        f(*fresh).backward()
+        t4 = pc()
+        for key, t in (("backward()", t1 - t0), ("forward pass", t2 - t1), ("jvp call", t3 - t2),
+                       ("build + backward() call", t4 - t3)):
+            best[key] = min(best[key], t)
+    return {"unit": "s", "nodes": len(forward_order([loss])), "parameters": len(point), **best,
+            "pass_ratio": best["forward pass"] / best["backward()"],
+            "call_ratio": best["jvp call"] / best["build + backward() call"]}
+
+
+def jacobian_modes(sizes: list[int], repeats: int) -> dict[str, Any]:
+    """jacobian by each mode and by "auto" on three shapes (n→1, 1→m, n→n): best times."""
+    from autograd import jacobian
+    from demos.modes import wide_input, wide_output
+    from nn import MLP
+
+    rows = []
+    for k in sizes:
+        square = MLP(k, [8, k], activation="tanh", seed=k)
+        cases = [(f"ℝ^{k} → ℝ", *wide_input(k)), (f"ℝ → ℝ^{k}", *wide_output(k)),
+                 (f"ℝ^{k} → ℝ^{k}", lambda *x, m=square: m(list(x)), [0.1 * i for i in range(k)])]
+        for label, f, xs in cases:
+            best = {"fwd": math.inf, "rev": math.inf, "auto": math.inf}
+            chosen = ""
+            for _ in range(repeats):
+                for mode in best:
+                    t0 = pc()
+                    J = jacobian(f, xs, mode=mode)
+                    best[mode] = min(best[mode], pc() - t0)
+                    if mode == "auto":
+                        chosen = J.mode
+            worse, better = max(best["fwd"], best["rev"]), min(best["fwd"], best["rev"])
+            rows.append({"shape": label, **best, "auto_mode": chosen,
+                         "auto_vs_worse": best["auto"] / worse, "auto_vs_better": best["auto"] / better})
+    return {"unit": "s", "rows": rows}
+
+
 def time_blocks(step: Step, blocks: int, per_block: int, warmup: int) -> dict[str, Any]:
     """Seconds per step for each of `blocks` timed blocks of `per_block` consecutive steps, and the
     cyclic GC's share of them."""
@@ -495,6 +580,10 @@ def run(engine: str, workload: str, quick: bool, chain_budget: float) -> dict[st
         return memory(engine, 2_000 if quick else 200_000)
     if workload == "per-op":
         return per_op(engine, 5 if quick else 500)
+    if workload == "jvp":
+        return jvp_vs_backward(5 if quick else 100, 2 if quick else 15)
+    if workload == "jacobian":
+        return jacobian_modes([4] if quick else [16, 64], 1 if quick else 7)
     raise ValueError(f"unknown workload {workload!r}; choose from {', '.join(WORKLOADS)}")
 
 
@@ -511,6 +600,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gc", choices=("on", "off"), default="on",
                         help="off: gc.disable() first, to measure what the cyclic GC costs")
     args = parser.parse_args(argv)
+    # This child imports nothing of glassgrad's (it times the engines), so it checks on its own.
+    if not 0 < args.chain_budget < math.inf:
+        parser.error(f"--chain-budget: expected a positive finite number of seconds, got {args.chain_budget}")
+    unknown = [w for w in args.workloads.split(",") if w not in WORKLOADS]
+    if unknown:
+        parser.error(f"unknown workload(s) {unknown}; choose from {', '.join(WORKLOADS)}")
     global pc
     pc = CLOCKS[args.clock]
     if args.gc == "off":

@@ -15,6 +15,8 @@ blocks in that round (they ran back to back). Workloads:
 - chain             y = y·1.0001 + 0.0001 to depth 10³ … 10⁶: build and backward, or the error
 - memory            bytes per node of a 200,000-node graph (tracemalloc and RSS)
 - per-op            ns per node to build and to backprop, for + × relu tanh
+- jvp               glassgrad's forward mode against its reverse mode on the moons loss's graph
+- jacobian          jacobian(mode="fwd" / "rev" / "auto") on shapes ℝⁿ→ℝ, ℝ→ℝᵐ, ℝⁿ→ℝⁿ
 
 micrograd comes from the `bench` extra (``pip install -e '.[bench]'``); an engine that is not
 installed is reported as such in the table. Nothing here is a timed test: the test suite runs
@@ -33,9 +35,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from autograd.files import write_atomic
 from demos import bench_report
 from demos.bench_workloads import ENGINES, WORKLOADS, not_applicable
-from demos.common import positive_int
+from demos.common import command, output_file, positive_float, positive_int
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -103,6 +106,7 @@ def collect(engines: list[str], workloads: list[str], rounds: int, quick: bool,
     return records
 
 
+@command
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m demos.benchmark",
                                      description=__doc__.split("\n\n")[0])
@@ -112,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"comma-separated subset of {','.join(ENGINES)}")
     parser.add_argument("--workloads", default=",".join(WORKLOADS),
                         help=f"comma-separated subset of {','.join(WORKLOADS)}")
-    parser.add_argument("--chain-budget", type=float, default=30.0,
+    parser.add_argument("--chain-budget", type=positive_float, default=30.0,
                         help="skip a chain depth whose projected time is over this many seconds (30)")
     parser.add_argument("--clock", choices=("cpu", "wall"), default="cpu",
                         help="cpu: each process's CPU time, GC included (default; steadier on a "
@@ -120,7 +124,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gc", choices=("on", "off"), default="on",
                         help="off: every child calls gc.disable() first, to show what the cyclic GC "
                              "costs (glassgrad makes no reference cycles; micrograd leaks every graph)")
-    parser.add_argument("--json", metavar="FILE", help="also write the raw records and summary here")
+    parser.add_argument("--json", metavar="FILE", type=output_file,
+                        help="also write the raw records and summary here")
     args = parser.parse_args(argv)
     engines = [e for e in args.engines.split(",") if e]
     workloads = [w for w in args.workloads.split(",") if w]
@@ -157,10 +162,10 @@ def main(argv: list[str] | None = None) -> int:
     summary = bench_report.summarize(records)
     print(bench_report.markdown(summary, records, info))
     if args.json:
-        path = Path(args.json)
+        path = args.json
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({"info": info, "summary": summary, "records": records},
-                                   indent=1, default=str))
+        write_atomic(path, json.dumps({"info": info, "summary": summary, "records": records},
+                                      indent=1, default=str))
         print(f"(raw records and summary: {path})", file=sys.stderr)
     return 0
 

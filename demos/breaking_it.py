@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from demos.common import positive_int, pyplot, save_figure
+from demos.common import SEED_MAX, check_out_dir, command, positive_int, pyplot, save_figure, seed_value
 from demos.training import accuracy, predict
 from demos.xor import X, Y, train
 
@@ -126,16 +126,22 @@ def plot(all_setups: Sequence[Setup], seed: int, seeds: Sequence[int],
     return str(save_figure(fig, name))
 
 
+@command
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m demos.breaking_it",
                                      description=__doc__.split("\n\n")[0])
     parser.add_argument("--steps", type=positive_int, help="steps per run (10000; --quick: 1000)")
-    parser.add_argument("--seed", type=int, default=42,
+    parser.add_argument("--seed", type=seed_value, default=42,
                         help="the seed drawn in colour and shown in the table; the others follow it (42)")
     parser.add_argument("--seeds", type=positive_int, default=10,
                         help="how many seeds per setup: seed, seed+1, … (10)")
     parser.add_argument("--quick", action="store_true", help="1000 steps and 3 seeds, for tests")
     args = parser.parse_args(argv)
+    count = 3 if args.quick else args.seeds
+    if args.seed + count - 1 > SEED_MAX:
+        parser.error(f"--seed {args.seed} with {count} seeds goes past {SEED_MAX:,}, the largest seed; "
+                     f"start at {SEED_MAX - count + 1:,} at most")
+    check_out_dir(parser)
     steps = args.steps or (1000 if args.quick else 10_000)  # an explicit --steps wins over --quick
     seeds = list(range(args.seed, args.seed + (3 if args.quick else args.seeds)))
 

@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from demos import common
+from demos.common import check_out_dir, command
 
 EPS = 2.0 ** -52  # float64's relative precision
 
@@ -160,6 +161,7 @@ def _finite(text: str) -> float:
     return x
 
 
+@command
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m demos.fd_lab", description=__doc__.split("\n\n")[0])
     parser.add_argument("--function", choices=sorted(FUNCTIONS), default="exp",
@@ -170,6 +172,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.function == "log" and args.x <= 0.1:
         parser.error(f"argument --x: {args.x:g} is too close to log's edge; choose a point above 0.1 "
                      f"for log (x − h must stay in its domain)")
+    if not args.no_plot:
+        check_out_dir(parser)
     try:
         s = sweep(args.function, args.x)
     except (OverflowError, ValueError) as err:

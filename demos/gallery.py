@@ -17,7 +17,19 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from demos import breaking_it, common, fd_lab, house_prices, iris, linear_collapse, moons, spiral, xor
+from demos import (
+    breaking_it,
+    common,
+    fd_lab,
+    house_prices,
+    iris,
+    linear_collapse,
+    modes,
+    moons,
+    spiral,
+    xor,
+)
+from demos.common import command, output_folder
 from demos.presets import PRESETS
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -33,6 +45,8 @@ def _main_job(quick: bool) -> None:
 def _demo(main: Callable[[Sequence[str] | None], int], *argv: str) -> Callable[[bool], None]:
     def run(quick: bool) -> None:
         status = main([*argv, *(["--quick"] if quick else [])])
+        if status == 130:  # Ctrl-C inside the demo, which said so: stop the gallery, quietly
+            raise SystemExit(130)
         if status != 0:
             raise RuntimeError(f"{main.__module__} {' '.join(argv)} exited with status {status}")
 
@@ -52,6 +66,7 @@ PICTURES: dict[str, tuple[str, Callable[[bool], None]]] = {
     "iris.png": ("python -m demos.iris", _demo(iris.main)),
     # the lab is quick either way: it has no --quick mode
     "fd_lab.png": ("python -m demos.fd_lab", lambda quick: fd_lab.main([])),
+    "modes.png": ("python -m demos.modes", _demo(modes.main)),
 }
 
 
@@ -73,10 +88,11 @@ def regenerate(out: Path, quick: bool = False, only: Sequence[str] = ()) -> list
     return made
 
 
+@command
 def main(argv: Sequence[str] | None = None) -> int:
     names = [name.removesuffix(".png") for name in PICTURES]
     parser = argparse.ArgumentParser(prog="python -m demos.gallery", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=DOCS, help=f"where the PNGs go ({DOCS})")
+    parser.add_argument("--out", type=output_folder, default=DOCS, help=f"where the PNGs go ({DOCS})")
     parser.add_argument("--quick", action="store_true", help="every demo in its quick mode")
     parser.add_argument("--only", action="append", choices=names, metavar="PICTURE", default=[],
                         help=f"just this picture (repeatable): {', '.join(names)}")

@@ -29,7 +29,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from autograd import Value
-from demos.common import positive_int
+from demos.common import command, positive_int
 
 
 class TupleNode:
@@ -115,6 +115,7 @@ def measure(start: Callable[[], Any], step: Callable[[Any], Any], steps: int) ->
     return {"build": seconds, "gc": spent, "full": full}
 
 
+@command
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m demos.gc_tax", description=__doc__.split("\n")[0])
     parser.add_argument("--steps", type=positive_int, default=1_000_000,

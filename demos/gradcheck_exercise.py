@@ -31,7 +31,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, TextIO
 
+from autograd.files import write_atomic
 from autograd.ops import SIGMOID, SOFTPLUS
+from demos.common import command, output_file
 from demos.course.derivatives import Exercise, Verdict, check_exercise, grid
 
 TEMPLATE = Path(__file__).with_name("exercise_template.py")
@@ -146,6 +148,7 @@ def _load_state(path: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+@command
 def main(argv: Sequence[str] | None = None, stream: TextIO | None = None) -> int:
     stream = stream or sys.stdout
     parser = argparse.ArgumentParser(
@@ -153,17 +156,19 @@ def main(argv: Sequence[str] | None = None, stream: TextIO | None = None) -> int
         description="Derive the local derivatives of seven ops in FILE; gradcheck judges them.")
     parser.add_argument("file", nargs="?", default=DEFAULT_FILE,
                         help=f"your answers (default: {DEFAULT_FILE})")
-    parser.add_argument("--new", metavar="FILE", help="write the template with TODOs to FILE")
+    parser.add_argument("--new", metavar="FILE", type=output_file,
+                        help="write the template with TODOs to FILE")
     parser.add_argument("--hint", type=int, choices=(1, 2, 3), metavar="K",
                         help="hint level: 1 the rule to use, 2 how it applies, 3 the formula")
     args = parser.parse_args(argv)
     if args.new:
-        target = Path(args.new)
+        target = args.new
         if target.exists():
             print(f"error: {target} exists already; pick another name (it is not overwritten)",
                   file=sys.stderr)
             return 2
-        target.write_text(TEMPLATE.read_text(encoding="utf-8"), encoding="utf-8")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(target, TEMPLATE.read_text(encoding="utf-8"), overwrite=False)
         stream.write(f"Wrote {target}: fill in the seven functions marked TODO, then run\n"
                      f"  python -m demos.gradcheck_exercise {target}\n")
         return 0

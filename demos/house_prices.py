@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from demos.common import positive_float, positive_int, pyplot, save_figure
+from demos.common import check_out_dir, command, positive_float, positive_int, pyplot, save_figure, seed_value
 from demos.training import fit
 from nn import Neuron, mse
 from nn.data import houses
@@ -88,15 +88,17 @@ def plot(result: Fit, name: str = "house_prices.png") -> str | None:
     return str(save_figure(fig, name))
 
 
+@command
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m demos.house_prices",
                                      description=__doc__.split("\n\n")[0])
     parser.add_argument("--steps", type=positive_int, help="gradient-descent steps (100; --quick: 50)")
     parser.add_argument("--lr", type=positive_float, default=0.1,
                         help="learning rate on the standardised data (0.1)")
-    parser.add_argument("--seed", type=int, default=2, help="seed of the initial weight (2)")
+    parser.add_argument("--seed", type=seed_value, default=2, help="seed of the initial weight (2)")
     parser.add_argument("--quick", action="store_true", help="50 steps, for tests")
     args = parser.parse_args(argv)
+    check_out_dir(parser)
     steps = args.steps or (50 if args.quick else 100)  # an explicit --steps wins over --quick
 
     sizes, _ = houses()

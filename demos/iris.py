@@ -21,7 +21,17 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from autograd import no_grad
-from demos.common import Progress, positive_float, positive_int, pyplot, save_figure
+from demos.common import (
+    Progress,
+    check_out_dir,
+    command,
+    positive_float,
+    positive_int,
+    pyplot,
+    save_figure,
+    seed_value,
+)
+from demos.training import check_finite
 from nn import MLP, Adam, accuracy, cross_entropy
 from nn.data import IRIS_SPECIES, iris, stratified_split
 from nn.metrics import predicted_class
@@ -57,6 +67,8 @@ def train(X: np.ndarray, y: np.ndarray, X_test: np.ndarray, y_test: np.ndarray, 
         opt.zero_grad()
         loss.backward()
         opt.step()
+        check_finite(loss, model.parameters(), k + 1, steps, lr, progress,
+                     run.train_losses[0] if run.train_losses else None)
         run.train_losses.append(loss.data)
         progress.update(k + 1, loss.data)
     progress.close()
@@ -103,14 +115,16 @@ def plot(run: Run, test_acc: float, name: str = "iris.png") -> str | None:
     return str(save_figure(fig, name))
 
 
+@command
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m demos.iris", description=__doc__.split("\n\n")[0])
     parser.add_argument("--steps", type=positive_int, help="full-batch Adam steps (150; --quick: 60)")
     parser.add_argument("--lr", type=positive_float, default=0.02, help="Adam's learning rate (0.02)")
-    parser.add_argument("--seed", type=int, default=1, help="seed of the initial weights (1)")
-    parser.add_argument("--split-seed", type=int, default=0, help="seed of the train/test split (0)")
+    parser.add_argument("--seed", type=seed_value, default=1, help="seed of the initial weights (1)")
+    parser.add_argument("--split-seed", type=seed_value, default=0, help="seed of the train/test split (0)")
     parser.add_argument("--quick", action="store_true", help="60 steps, for tests")
     args = parser.parse_args(argv)
+    check_out_dir(parser)
     steps = args.steps or (60 if args.quick else 150)  # explicit flags win over --quick
 
     X, y = iris()

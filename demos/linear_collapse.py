@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from demos.common import positive_float, positive_int, pyplot, save_figure
+from demos.common import check_out_dir, command, positive_float, positive_int, pyplot, save_figure, seed_value
 from demos.training import LOSSES, accuracy, fit, predict
 from nn import MLP
 from nn.data import xor
@@ -113,6 +113,7 @@ def plot(result: Result, name: str = "linear_collapse.png") -> str | None:
     return str(save_figure(fig, name))
 
 
+@command
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m demos.linear_collapse",
                                      description=__doc__.split("\n\n")[0])
@@ -121,9 +122,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="learning rate of the linear net (0.02)")
     parser.add_argument("--lr-sigmoid", type=positive_float, default=2.0,
                         help="learning rate of the sigmoid net (2.0)")
-    parser.add_argument("--seed", type=int, default=42, help="seed of the shared initial weights (42)")
+    parser.add_argument("--seed", type=seed_value, default=42, help="seed of the shared initial weights (42)")
     parser.add_argument("--quick", action="store_true", help="2000 steps, for tests")
     args = parser.parse_args(argv)
+    check_out_dir(parser)
     steps = args.steps or (2000 if args.quick else 5_000)  # an explicit --steps wins over --quick
 
     print(f"Linear collapse: 2-4-4-1 without activations vs with sigmoids, XOR, MSE, "

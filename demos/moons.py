@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.common import positive_int, pyplot, save_figure
+from demos.common import check_out_dir, command, positive_int, pyplot, save_figure, seed_value
 from demos.training import fit, predict
 from nn import MLP, hinge, l2
 from nn.data import two_moons
@@ -72,14 +72,16 @@ def plot(model: MLP, X: np.ndarray, y: np.ndarray, acc: float, name: str = "moon
     return str(save_figure(fig, name))
 
 
+@command
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m demos.moons", description=__doc__.split("\n\n")[0])
     parser.add_argument("--steps", type=positive_int, help="training steps (100; --quick: 60)")
     parser.add_argument("--points", type=positive_int, help="number of points (100; --quick: 40)")
-    parser.add_argument("--seed", type=int, default=1, help="seed of the initial weights (1)")
-    parser.add_argument("--data-seed", type=int, default=1, help="seed of the moons' noise (1)")
+    parser.add_argument("--seed", type=seed_value, default=1, help="seed of the initial weights (1)")
+    parser.add_argument("--data-seed", type=seed_value, default=1, help="seed of the moons' noise (1)")
     parser.add_argument("--quick", action="store_true", help="40 points and 60 steps, for tests")
     args = parser.parse_args(argv)
+    check_out_dir(parser)
     steps = args.steps or (60 if args.quick else 100)  # explicit flags win over --quick
     points = args.points or (40 if args.quick else 100)
     if points < 2:

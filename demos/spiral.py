@@ -22,7 +22,17 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from autograd import no_grad
-from demos.common import Progress, positive_float, positive_int, pyplot, save_figure
+from demos.common import (
+    Progress,
+    check_out_dir,
+    command,
+    positive_float,
+    positive_int,
+    pyplot,
+    save_figure,
+    seed_value,
+)
+from demos.training import check_finite
 from nn import MLP, Adam, accuracy, cross_entropy, l2
 from nn.data import spiral
 from nn.metrics import predicted_class
@@ -55,6 +65,7 @@ def train(X: np.ndarray, y: np.ndarray, epochs: int, batch: int = 30, lr: float 
     rows, labels = X.tolist(), [int(c) for c in y]
     run = Run(model)
     progress = Progress(epochs, "spiral")
+    first = None  # the first minibatch's loss: what a runaway loss is measured against
     for epoch in range(epochs):
         order = rng.permutation(len(rows))
         total, right = 0.0, 0
@@ -66,6 +77,10 @@ def train(X: np.ndarray, y: np.ndarray, epochs: int, batch: int = 30, lr: float 
             opt.zero_grad()
             loss.backward()
             opt.step()
+            # against the first minibatch, not the first epoch's mean: a run that blows up within
+            # its first epoch has a huge mean there, and would never count as running away
+            check_finite(loss, params, epoch + 1, epochs, lr, progress, first)
+            first = loss.data if first is None else first
             total += loss.data * len(idx)
             right += sum(predicted_class(z) == t for z, t in zip(logits, targets))
         run.losses.append(total / len(rows))
@@ -112,6 +127,7 @@ def plot(model: MLP, X: np.ndarray, y: np.ndarray, acc: float, name: str = "spir
     return str(save_figure(fig, name))
 
 
+@command
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m demos.spiral", description=__doc__.split("\n\n")[0])
     parser.add_argument("--epochs", "--steps", dest="epochs", type=positive_int,
@@ -120,10 +136,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="points per arm (100; --quick: 50)")
     parser.add_argument("--batch", type=positive_int, default=30, help="minibatch size (30)")
     parser.add_argument("--lr", type=positive_float, default=0.02, help="Adam's learning rate (0.02)")
-    parser.add_argument("--seed", type=int, default=1, help="seed of the weights and the order (1)")
-    parser.add_argument("--data-seed", type=int, default=0, help="seed of the spiral's noise (0)")
+    parser.add_argument("--seed", type=seed_value, default=1, help="seed of the weights and the order (1)")
+    parser.add_argument("--data-seed", type=seed_value, default=0, help="seed of the spiral's noise (0)")
     parser.add_argument("--quick", action="store_true", help="150 points and 12 epochs, for tests")
     args = parser.parse_args(argv)
+    check_out_dir(parser)
     epochs = args.epochs or (12 if args.quick else 30)  # explicit flags win over --quick
     per_arm = args.points or (50 if args.quick else 100)
 

@@ -17,7 +17,7 @@ import sys
 from collections.abc import Sequence
 
 from demos import common
-from demos.common import positive_float, positive_int, pyplot, save_figure
+from demos.common import check_out_dir, command, positive_float, positive_int, pyplot, save_figure, seed_value
 from demos.presets import PRESETS, plateau_exit, plot_run, report, run_preset
 from demos.training import fit
 from nn import MLP, mse
@@ -101,9 +101,10 @@ def run_one_preset(name: str, steps: int | None, seed: int | None, lr: float | N
 def write_graph_pictures(model: MLP) -> list[str]:
     """The graph of one training sample and the backward stepper page (demos/xor_pictures.py).
 
-    Without Graphviz's `dot` program this prints a one-line note instead of failing the main job.
+    Without Graphviz's `dot` program, or for a network too large to draw (``--hidden 35``), this
+    prints a one-line note instead of failing the main job.
     """
-    from autograd.viz import GraphvizNotFound
+    from autograd.viz import GraphTooLarge, GraphvizNotFound, GraphvizTimeout
     from demos.xor_pictures import write_pictures
 
     try:
@@ -111,11 +112,16 @@ def write_graph_pictures(model: MLP) -> list[str]:
     except GraphvizNotFound as err:
         print(f"(no graph picture: {str(err).splitlines()[0]})")
         return []
+    except (GraphTooLarge, GraphvizTimeout) as err:  # e.g. --hidden 35: thousands of nodes
+        print(f"(graph pictures skipped: {str(err).split('. ')[0].removeprefix('draw_dot: ')}; a "
+              f"picture that size is unreadable — the main job's --hidden 4 draws one)")
+        return []
     for path in written:
         print(f"picture: {path}")
     return [str(p) for p in written]
 
 
+@command
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m demos.xor", description=__doc__.split("\n\n")[0])
     parser.add_argument("--steps", type=positive_int, default=None,
@@ -124,7 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="learning rate (main job 2.0; a preset's own rate)")
     parser.add_argument("--hidden", type=positive_int, default=None,
                         help="hidden neurons of the main job (4); presets fix their sizes")
-    parser.add_argument("--seed", type=int, default=None,
+    parser.add_argument("--seed", type=seed_value, default=None,
                         help="seed of the initial weights (main job 42; a preset's own seed)")
     parser.add_argument("--quick", action="store_true",
                         help="a short run for tests (main job 2000 steps; a preset a few hundred)")
@@ -136,10 +142,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.list_presets:
         print(list_presets())
         return 0
+    if args.preset and args.hidden is not None:
+        parser.error(f"--hidden applies to the main job only; preset {args.preset} fixes its "
+                     f"layer sizes ({PRESETS[args.preset].describe().split()[0]})")
+    check_out_dir(parser)
     if args.preset:
-        if args.hidden is not None:
-            parser.error(f"--hidden applies to the main job only; preset {args.preset} fixes its "
-                         f"layer sizes ({PRESETS[args.preset].describe().split()[0]})")
         return run_one_preset(args.preset, args.steps, args.seed, args.lr, args.quick)
 
     steps = args.steps or (2000 if args.quick else 10_000)  # an explicit --steps wins over --quick

@@ -57,8 +57,8 @@ def write_pictures(model: MLP, out_dir: str | Path) -> list[Path]:
     loss.label = "loss"
     loss.backward()
     title = (f"XOR, training step 1 (the initial weights, seed {seed}): the loss of one sample, "
-             f"x = ({x[0]:g}, {x[1]:g}), target {target:g}, after loss.backward().\\l"
-             f"Each box: name, data, grad = d loss / d value.\\l")
+             f"x = ({x[0]:g}, {x[1]:g}), target {target:g}, after loss.backward().\n"
+             f"Each box: name, data, grad = d loss / d value.")
     # The inputs are drawn inside the first layer's box, above its neurons: their edges then come
     # down into each neuron from above instead of running across the neurons' boxes.
     def group(leaf: Value) -> str | None:

@@ -136,4 +136,5 @@ def stratified_split(y: np.ndarray, test_fraction: float, seed: int) -> tuple[np
         n_test = round(test_fraction * len(members))
         test.extend(members[:n_test])
         train.extend(members[n_test:])
-    return np.sort(np.array(train)), np.sort(np.array(test))
+    # integer arrays even when empty (np.array([]) is float, and X[float array] is an IndexError)
+    return np.sort(np.array(train, dtype=np.intp)), np.sort(np.array(test, dtype=np.intp))

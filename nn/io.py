@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 import math
 import os
-import secrets
 import stat
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from autograd.files import write_atomic
 from autograd.value import shorten
 
 from .module import MLP
@@ -34,9 +34,9 @@ def save(model: MLP, path: str | os.PathLike) -> None:
     First the text is checked exactly as `load` will check it (`model_from_json`) and must give
     back the same weights, so a file that cannot be loaded again is never written: NaN/inf weights,
     two parameters with one label, labels edited away from ``L0.N0.w0 …``, a config `load` refuses.
-    Then the text goes to a temporary file next to `path` (its name shortened to fit the file
-    system), is flushed to disk, and only then renamed over `path` (`os.replace` is atomic), so
-    `path` holds either the old model or the new one, never half of each.
+    Then `autograd.files.write_atomic` writes it: a temporary file next to `path`, flushed to disk,
+    then renamed over `path` (`os.replace` is atomic), so `path` holds either the old model or the
+    new one, never half of each.
 
     `path` must be a regular file or not exist yet: a directory, device, FIFO or socket is refused
     and left alone. A symlink is followed: the file it points to is replaced, the link stays.
@@ -58,20 +58,9 @@ def save(model: MLP, path: str | os.PathLike) -> None:
         raise ValueError(f"save: the file name {shorten(path.name, 60)!r} is "
                          f"{len(os.fsencode(path.name))} bytes; this file system allows {name_max}")
     text = _to_json(model, where)
-    tmp = path.with_name(_temporary_name(path.name, name_max))
-    # 0o666 before the umask, like any new file; O_EXCL: never write into someone else's file.
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())  # the bytes are on disk before the name points at them
-        if mode is not None:
-            os.chmod(tmp, mode & 0o777)  # keep the permissions of the file we replace
-        os.replace(tmp, path)  # atomic on POSIX and Windows
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    # `path` is already the real file (links resolved above) and known to be regular or absent,
+    # so write_atomic's own checks pass and it replaces exactly this file, keeping its permissions.
+    write_atomic(path, text)
 
 
 def _to_json(model: MLP, where: str) -> str:
@@ -129,14 +118,6 @@ def _name_max(folder: Path) -> int:
         return os.pathconf(folder, "PC_NAME_MAX")
     except (AttributeError, OSError, ValueError):  # Windows, or a file system that will not say
         return 255
-
-
-def _temporary_name(name: str, name_max: int) -> str:
-    """``.{name}.{pid}.{random}.tmp``, with `name` cut so that the whole fits in `name_max` bytes."""
-    tail = f".{os.getpid()}.{secrets.token_hex(4)}.tmp"
-    room = max(name_max - len(tail) - 1, 1)
-    cut = os.fsencode(name)[:room]
-    return f".{cut.decode('utf-8', 'ignore') or 'model'}{tail}"
 
 
 #: The keys of a model file's "config" (the arguments of `MLP`) and what each must hold.

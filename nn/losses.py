@@ -163,7 +163,17 @@ def _class_batch(name: str, logits: Any, target: Any) -> tuple[list[list[Value]]
     logits = list(logits)
     if not logits:
         raise ValueError(f"{name}: logits is an empty list; give one score per class")
+    if isinstance(logits[0], (str, bytes)):  # else taken for a sample's row, and called a batch
+        raise TypeError(f"{name}: logits[0] is a {type(logits[0]).__name__} "
+                        f"{logits[0]!r:.40}; scores must be Values or numbers")
     batch = not isinstance(logits[0], (Value, Real))
+    if not batch and isinstance(target, Iterable) and not isinstance(target, (str, bytes)):
+        # one output per sample (a binary model) looks like one sample's scores; say which is which
+        raise TypeError(f"{name}: logits is one sample's {len(logits)} class scores (a flat list), "
+                        f"so target must be one class index, got {type(target).__name__} "
+                        f"{target!r:.40}. For a batch give logits as a list of score lists, one "
+                        f"per sample (a model with a single output is binary: compare signs or "
+                        f"use bce)")
     if batch:
         if isinstance(target, (str, bytes)) or not isinstance(target, Iterable):
             raise TypeError(f"{name}: logits is a batch of {len(logits)} samples, so target must "

@@ -6,8 +6,7 @@ training view is in `nn.widgets` (the ``[notebook]`` extra).
 
 from __future__ import annotations
 
-import html
-
+from autograd.markup import html_text
 from autograd.stepper import format_number
 
 from .module import MLP
@@ -15,7 +14,7 @@ from .module import MLP
 
 def mlp_html(model: MLP, limit: int = 6) -> str:
     """One row per layer: its size, activation, parameter count and its first weights."""
-    esc = html.escape
+    esc = html_text
     rows = []
     for layer in model.layers:
         first = layer.neurons[0]

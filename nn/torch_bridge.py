@@ -70,8 +70,8 @@ def from_torch(module: Any) -> MLP:
 
     What an `MLP` can hold: ``Linear`` layers whose sizes chain, each followed by at most one of
     ``Sigmoid``, ``Tanh``, ``ReLU`` (or ``Identity``); one activation shared by the hidden layers;
-    biases on every layer or on none. Anything else is a ValueError naming the layer. A single
-    ``Linear`` is a one-layer MLP.
+    biases on every layer or on none; finite weights. Anything else is a ValueError naming the
+    layer. A single ``Linear`` is a one-layer MLP.
     """
     torch = _torch("nn.from_torch")
     nn = torch.nn
@@ -124,6 +124,15 @@ def from_torch(module: Any) -> MLP:
         first = next(name for name, b in zip(linear_names, biased) if b != biased[0])
         raise ValueError(f"from_torch: layer {first} has{' no' if biased[0] else ''} bias unlike "
                          f"the first Linear; an nn.MLP has biases on every layer or on none")
+    for lin, name in zip(linears, linear_names):
+        # a diverged torch model: NaN weights would make every output NaN and nn.save refuse it
+        for part in ("weight", "bias"):
+            tensor = getattr(lin, part)
+            if tensor is not None and not bool(torch.isfinite(tensor.detach()).all()):
+                bad = tensor.detach().flatten()[~torch.isfinite(tensor.detach().flatten())][0].item()
+                raise ValueError(f"from_torch: layer {name}'s {part} holds {bad} (not finite); an "
+                                 f"MLP's weights must be finite numbers. The torch model probably "
+                                 f"diverged: retrain it with a smaller learning rate")
     model = MLP(linears[0].in_features, [lin.out_features for lin in linears],
                 activation=acts[0] if len(acts) > 1 else "relu", output_activation=acts[-1],
                 bias=biased[0], seed=0)

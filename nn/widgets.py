@@ -18,6 +18,7 @@ import math
 import threading
 import time
 from collections.abc import Callable, Sequence
+from numbers import Integral
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from autograd import Value
 from autograd.widgets import WIDGET_CSS
 
 from .losses import mse
+from .metrics import predicted_class
 from .module import Module
 from .optim import SGD, Optimizer
 
@@ -55,6 +57,8 @@ class TrainingView(anywidget.AnyWidget):
     levels = traitlets.List(traitlets.Float()).tag(sync=True)  # the two targets' values: colour scale
     points = traitlets.List(traitlets.List()).tag(sync=True)  # [[x0, x1, target], …]
     error = traitlets.Unicode("").tag(sync=True)
+    #: seconds `pause` waits for the step in progress
+    PAUSE_WAIT = 10.0
 
     def __init__(self, model: Module, X: Sequence[Sequence[float]], y: Sequence[float], *,
                  loss: Callable[[list[Value], list[float]], Value] = mse,
@@ -63,7 +67,8 @@ class TrainingView(anywidget.AnyWidget):
         super().__init__(**kwargs)
         self.model = model
         self.X = [[float(v) for v in row] for row in X]
-        self.y = [float(v) for v in y]
+        # class indices stay ints (cross_entropy refuses 1.0 as a class); other targets are floats
+        self.y = [int(v) if isinstance(v, Integral) else float(v) for v in y]
         if len(self.X) != len(self.y) or not self.X:
             raise ValueError(f"TrainingView: {len(self.X)} input rows and {len(self.y)} targets; give "
                              f"one target per row, and at least one row")
@@ -114,8 +119,9 @@ class TrainingView(anywidget.AnyWidget):
         """Stop the background training after the step it is in; waits for it."""
         self._stop.set()
         if self._thread is not None:
-            self._thread.join(timeout=10)
-        self._thread = None
+            self._thread.join(timeout=self.PAUSE_WAIT)
+            if not self._thread.is_alive():  # a step slower than that: keep it, so that `run`
+                self._thread = None           # cannot start a second loop beside the first
         self.running = False
 
     def _loop(self) -> None:
@@ -126,25 +132,30 @@ class TrainingView(anywidget.AnyWidget):
                 time.sleep(0.02)  # let the kernel's own thread (cells, widget messages) run
         except Exception as err:  # a NaN, a domain error: shown in the view, not lost in a thread
             self.error = f"Training stopped at step {len(self.history)}: {type(err).__name__}: {err}"
+            # the steps taken since the last redraw: the counter and curve agree with the message
+            # (no regions: the model that just failed may fail on the grid too)
+            self._publish(regions=False)
         finally:
             self.running = False
 
-    def _publish(self) -> None:
-        """Send the loss curve and the decision regions to the page."""
+    def _publish(self, regions: bool = True) -> None:
+        """Send the loss curve and (with `regions`) the decision regions to the page."""
         stride = max(1, len(self.history) // _CURVE_POINTS)
         # JSON has no NaN or infinity: a diverged loss travels as null (a gap in the curve).
         curve = [[i, _finite(v)] for i, v in enumerate(self.history) if i % stride == 0]
         if self.history and curve[-1][0] != len(self.history) - 1:
             curve.append([len(self.history) - 1, _finite(self.history[-1])])
-        grid = self._regions() if self._grid_n else []
+        grid = self._regions() if self._grid_n and regions else None
         with self.hold_sync():
             self.curve = curve
             self.steps = len(self.history)
             self.loss = _finite(self.history[-1]) if self.history else None
-            self.grid = grid
+            if grid is not None:
+                self.grid = grid
 
     def _regions(self) -> list[float]:
-        """The model's output at the centre of every grid cell, top row first."""
+        """The model's output at the centre of every grid cell, top row first (for a model with
+        several outputs, the class it predicts there)."""
         n = self._grid_n
         x0, x1, y0, y1 = self.bounds
         out = []
@@ -153,7 +164,10 @@ class TrainingView(anywidget.AnyWidget):
             for j in range(n):
                 xv = x0 + (j + 0.5) * (x1 - x0) / n
                 p = self.model([xv, yv])
-                out.append(_finite(p.data if isinstance(p, Value) else p[0].data) or 0.0)
+                if isinstance(p, Value) or len(p) == 1:
+                    out.append(_finite(p.data if isinstance(p, Value) else p[0].data) or 0.0)
+                else:  # k class scores: the region of the class the model picks (0 … k − 1)
+                    out.append(float(predicted_class(p)))
         return out
 
     def _on_message(self, _widget: Any, content: Any, _buffers: Any) -> None:

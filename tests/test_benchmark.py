@@ -14,6 +14,7 @@ import importlib.util
 import io
 import json
 import math
+from pathlib import Path
 
 import pytest
 
@@ -102,7 +103,7 @@ def test_report_is_markdown_with_machine_and_targets(quick_run):
         elif current:
             tables.append(current)
             current = []
-    assert len(tables) == 5  # steps, moons phases, chain, memory, per-op
+    assert len(tables) == 7  # steps, moons phases, chain, memory, per-op, jvp, jacobian
     for table in tables:  # every row has as many cells as the header, and a rule under it
         widths = {line.count("|") for line in table}
         assert len(widths) == 1, table
@@ -204,3 +205,27 @@ def test_gc_tax_refuses_to_run_with_the_collector_off(capsys):
         gc.enable()
     assert exit_info.value.code == 2
     assert "garbage collector is off" in capsys.readouterr().err
+
+
+def test_forward_mode_workloads_report_both_ratios(quick_run):
+    text, data = quick_run
+    fwd = data["summary"]["jvp"]
+    assert fwd["nodes"] > 1000 and fwd["forward pass"] > 0 and fwd["backward()"] > 0
+    assert fwd["pass_ratio"]["median"] > 0 and fwd["call_ratio"]["median"] > 0
+    shapes = {r["shape"]: r for r in data["summary"]["jacobian"]}
+    assert set(shapes) == {"ℝ^4 → ℝ", "ℝ → ℝ^4", "ℝ^4 → ℝ^4"}
+    assert [shapes[s]["auto_mode"] for s in ("ℝ^4 → ℝ", "ℝ → ℝ^4", "ℝ^4 → ℝ^4")] == ["rev", "fwd", "rev"]
+    assert "a jvp costs at most 1.5× one backward() on the same graph:" in text
+    assert 'jacobian(mode="auto") never more than 10% slower than the worse mode:' in text
+    for engine in ("micrograd", "torch"):
+        assert data["records"]["jvp"][engine][0]["unavailable"].startswith("glassgrad's forward mode")
+
+
+def test_a_run_with_the_collector_off_says_so_in_plain_words(quick_run):
+    _, data = quick_run
+    info = {**data["info"], "gc": "off"}
+    text = bench_report.markdown(bench_report.summarize(data["records"]), data["records"], info)
+    assert "Targets (garbage collector off):" in text
+    assert "issue" not in text.lower()  # no leftover phrase from the work's own notes
+    source = Path(benchmark.__file__).read_text(encoding="utf-8")
+    assert "GARBAGE COLLECTOR OFF (gc.disable() in every child; not how Python runs by default)" in source

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from autograd import parse_expression
-from autograd.stepper import backward_steps, write_stepper_html
+from autograd import Value, parse_expression
+from autograd.stepper import backward_steps, format_number, write_stepper_html
 
 CHROMIUM = os.environ.get("GLASSGRAD_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("GLASSGRAD_CHROMEDRIVER", "/usr/bin/chromedriver")
@@ -183,3 +183,93 @@ def test_the_xor_pictures_read_at_100_percent_in_a_1400_px_window(browser, tmp_p
     browser.get(page.as_uri())
     smallest = browser.execute_script(_SMALLEST_TEXT, "section.frame:not([hidden]) svg text")
     assert smallest >= 11, smallest
+
+
+# --- forward mode, and the two modes side by side ----------------------------------------------
+
+
+def test_forward_stepper_page_in_chromium(browser, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    from autograd.stepper import forward_steps
+    from autograd.stepper_modes import forward_stepper_html, write_page
+
+    leaves = {k: Value(v, label=k) for k, v in BINDINGS.items()}
+    root = parse_expression(EXPRESSION, leaves)
+    path = write_page(forward_stepper_html(root, leaves["x1"]), tmp_path / "fwd.html")
+    steps = list(forward_steps(root, {leaves["x1"]: 1.0}))
+    browser.get(path.as_uri())
+    counter = browser.find_element(By.ID, "counter")
+    for k, advance in enumerate([None, "button", "key", "key", "key"]):
+        if advance == "button":
+            browser.find_element(By.ID, "next").click()
+        elif advance == "key":
+            browser.find_element(By.TAG_NAME, "body").send_keys(Keys.ARROW_RIGHT)
+        step = steps[k]
+        assert counter.text == f"Step {k + 1} of 5"
+        frame, current = _visible(browser)
+        assert current.text.split("\n")[0] == step.name, (k, current.text)
+        # the table's numbers: each input's tangent, local × tangent, and the node's tangent
+        cells = [row.find_elements(By.TAG_NAME, "td")
+                 for row in frame.find_elements(By.CSS_SELECTOR, ".explain tbody tr")]
+        assert [c[1].text for c in cells] == [format_number(i.tangent) for i in step.children]
+        assert [c[3].text.split(" = ")[-1] for c in cells] == [format_number(i.contribution)
+                                                                for i in step.children]
+        assert frame.find_element(By.CSS_SELECTOR, "b.tangent").text == format_number(step.tangent)
+        # in the picture, the current node's cell shows its tangent now
+        assert current.text.split("\n")[-1] == f"tangent {format_number(step.tangent)}"
+        if k == 0:
+            shot = tmp_path / "fwd.png"
+            browser.save_screenshot(str(shot))
+    assert steps[0].name == "x1*w1" and steps[-1].name == EXPRESSION
+    assert browser.find_element(By.ID, "next").get_attribute("disabled") is not None
+    browser.find_element(By.TAG_NAME, "body").send_keys(Keys.ARROW_LEFT)
+    assert counter.text == "Step 4 of 5"
+    _assert_not_blank(shot)
+
+
+def test_side_by_side_modes_page_in_chromium(browser, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    from autograd.stepper import backward_steps, forward_steps
+    from autograd.stepper_modes import modes_stepper_html, write_page
+
+    leaves = {k: Value(v, label=k) for k, v in BINDINGS.items()}
+    root = parse_expression(EXPRESSION, leaves)
+    path = write_page(modes_stepper_html(root, leaves["x1"]), tmp_path / "both.html")
+    fresh = {k: Value(v, label=k) for k, v in BINDINGS.items()}
+    fsteps = list(forward_steps(parse_expression(EXPRESSION, fresh), {fresh["x1"]: 1.0}))
+    rsteps = list(backward_steps(parse_expression(EXPRESSION, BINDINGS)))
+    browser.get(path.as_uri())
+    counter = browser.find_element(By.ID, "counter")
+    assert browser.find_element(By.CSS_SELECTOR, "b.fwd-passes").text == "5"
+    assert browser.find_element(By.CSS_SELECTOR, "b.rev-passes").text == "1"
+    for k, advance in enumerate([None, "key", "button", "key", "key"]):
+        if advance == "button":
+            browser.find_element(By.ID, "next").click()
+        elif advance == "key":
+            browser.find_element(By.TAG_NAME, "body").send_keys(Keys.ARROW_RIGHT)
+        assert counter.text == f"Step {k + 1} of 5"
+        frames = [f for f in browser.find_elements(By.CSS_SELECTOR, "section.frame") if f.is_displayed()]
+        assert len(frames) == 1
+        for mode, step in (("fwd", fsteps[k]), ("rev", rsteps[k])):
+            pane = frames[0].find_element(By.CSS_SELECTOR, f'.pane[data-mode="{mode}"]')
+            (current,) = pane.find_elements(By.CSS_SELECTOR, "svg g.node.current")
+            assert current.is_displayed()
+            # its first drawn text is the name (the SVG <title> holds Graphviz's id, not drawn)
+            name = current.find_elements(By.CSS_SELECTOR, "text")[0].get_attribute("textContent")
+            assert name == step.name, (mode, k, current.text)
+            rows = pane.find_elements(By.CSS_SELECTOR, ".explain tbody tr")
+            assert len(rows) == len(step.children)
+            for row, child in zip(rows, step.children):
+                text = row.text
+                assert format_number(child.contribution) in text, (mode, k, text)
+        if k == 0:
+            shot = tmp_path / "both.png"
+            browser.save_screenshot(str(shot))
+    results = frames[0].find_elements(By.CSS_SELECTOR, "p.done")
+    assert "∂x1 = -1.50292" in results[0].text and "For the other 4 input(s)" in results[0].text
+    assert "∂w1 = 1.00194" in results[1].text and "∂b = 0.500972" in results[1].text
+    _assert_not_blank(shot)

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from demos.course import MARKER, PARTS
+from demos.course import MARKER, PARTS, cli
 from demos.course.cli import main as course_main
 from demos.course.cli import run_part
 from demos.course.grader import grade
@@ -284,6 +286,32 @@ def test_misbehaving_code_gets_a_verdict_naming_the_part_and_problem(tmp_path, n
     assert "Traceback" not in text and seconds < 60
 
 
+def test_ctrl_c_while_checking_stops_the_grader_too(tmp_path, monkeypatch):
+    # The grader runs in a session of its own, so a terminal's Ctrl-C reaches only the checker:
+    # the checker must stop the grader, or a learner's endless loop runs on after it has exited.
+    course = make_course(tmp_path, (P1, "return (f(x + h) - f(x - h)) / (2 * h)",
+                                    "while True:\n        pass"))
+    started = []
+
+    class InterruptedWait(subprocess.Popen):
+        def wait(self, timeout=None):
+            if timeout is not None and self not in started:  # the checker's wait: Ctrl-C there
+                started.append(self)
+                raise KeyboardInterrupt
+            return super().wait(timeout)
+
+    monkeypatch.setattr(cli.subprocess, "Popen", InterruptedWait)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            run_part(course, 1, time_limit=60)
+        assert len(started) == 1 and started[0].poll() is not None  # the grader is gone
+    finally:
+        for proc in started:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+
 def test_bad_course_folders(tmp_path):
     missing = run_cli("check", str(tmp_path / "nowhere"))
     assert missing.returncode == 2 and "demos.course new" in missing.stderr
@@ -302,6 +330,15 @@ def test_bad_course_folders(tmp_path):
     assert again.returncode == 2 and "not empty" in again.stderr
     for r in (missing, not_course, other, damaged, again):
         assert "Traceback" not in r.stderr
+
+
+def test_a_course_that_cannot_be_written_is_an_error_not_a_traceback(tmp_path, capsys):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    assert course_main(["new", str(blocker / "course")], io.StringIO()) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: cannot write a course in {blocker / 'course'}: Not a directory")
+    assert "pick a folder you can write in" in err and "Traceback" not in err
 
 
 def test_the_exercise_command_still_works_and_course_part2_uses_its_checker():

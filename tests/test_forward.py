@@ -22,6 +22,7 @@ from user_ops import CBRT, HYPOT
 from autograd import Op, Value, forward, grad, hessian, hvp, jacobian, jvp, topological_order
 from autograd.forward import fast_tangent_rule, tangent_rule
 from autograd.ops import ADD, EXP, MUL, POW, SIN, SUM, TANH
+from autograd.stepper import reading_order
 
 directions = st.lists(st.floats(-2.0, 2.0, allow_nan=False), min_size=4, max_size=4)
 
@@ -107,12 +108,12 @@ def check_forward_steps(expr: Expr, ts: Sequence[float]) -> None:
     seeds = {x: t for x, t in zip(leaves, ts) if x in set(order)}  # an input not in it is refused
     steps = list(root.forward_steps(seeds))
     plain, fast = tangent_rule(order, seeds), fast_tangent_rule(order, seeds)
-    assert [s.node for s in steps] == [n for n in order if n.children]  # inputs first, one per op
+    assert [s.node for s in steps] == [n for n in reading_order(root) if n.children]  # one per op
     assert all(s.tangent == plain[s.node] == fast[s.node] for s in steps)
     assert steps[-1].node is root and steps[-1].tangent == jvp(expr, xs, ts)[1]
     for s in steps:  # each record: the inputs' tangents, the local derivatives, their products
-        assert [c.tangent for c in s.inputs] == [plain[c] for c in s.node.children]
-        assert all(c.contribution == c.local * c.tangent for c in s.inputs)
+        assert [c.tangent for c in s.children] == [plain[c] for c in s.node.children]
+        assert all(c.contribution == c.local * c.tangent for c in s.children)
 
 
 # --- the properties on generated expressions over every registered op -------------------------
@@ -223,12 +224,14 @@ def test_forward_steps_text_names_tangents_and_formulas():
     x, y = Value(1.0, label="x"), Value(2.0, label="y")
     root = (x * y + x.exp()).tanh()
     steps = list(root.forward_steps({x: 1.0}))
-    assert [s.op for s in steps] == ["exp", "*", "+", "tanh"]
-    mul = steps[1]
-    assert [c.tangent for c in mul.inputs] == [1.0, 0.0] and mul.tangent == 2.0
-    assert mul.inputs[0].formula == "∂(a·b)/∂a = b = 2"  # the backward stepper's rule, evaluated
+    assert [s.op for s in steps] == ["*", "exp", "+", "tanh"]  # in reading order
+    mul = steps[0]
+    assert [c.tangent for c in mul.children] == [1.0, 0.0] and mul.tangent == 2.0
+    assert mul.children[0].formula == "∂(a·b)/∂a = b"  # the backward stepper's texts
+    assert mul.children[0].derivative == "∂v1/∂x = 2"
+    assert str(mul).splitlines()[0] == "step 1/4  v1 = 2, made by × from x, y"
     text = str(steps[-1])
-    assert "step 4/4" in text and "tangent of v4" in text and "1 - tanh(x)²" in text
+    assert "step 4/4" in text and "tangent of v4 = 0.00150497" in text and "1 - tanh(x)²" in text
     assert steps[-1].tangent == jvp(lambda a, b: (a * b + a.exp()).tanh(), [1.0, 2.0], [1.0, 0.0])[1]
     assert x.grad == 0.0 and y.grad == 0.0  # forward mode never touches .grad
 
@@ -274,7 +277,9 @@ def test_bad_input_names_the_argument(call, kind, words):
 
 def test_a_local_derivative_that_fails_is_named():
     with pytest.raises(ZeroDivisionError, match=r"forward mode through sqrt\(x = 0\)"):
-        jvp(lambda x: (x * 0.0).sqrt(), [1.0], [1.0])
+        jvp(lambda x: (x - 1.0).sqrt(), [1.0], [1.0])
+    # where the direction does not move the input, the local derivative is not needed
+    assert jvp(lambda x, y: (x - 1.0).sqrt() + y, [1.0, 2.0], [0.0, 1.0]) == (2.0, 1.0)
 
 
 # --- planted mutants: each must be caught by the checks above ---------------------------------
@@ -383,3 +388,31 @@ def test_gradcheck_fwd_rows_catch_a_broken_forward_pass(monkeypatch):
     result = gradcheck(lambda a, b: (a * a + b).tanh(), [0.5, -0.2])
     assert all(r.passed for r in result.rows) and not result.ok
     assert all(r.status == "FAIL" for r in result.fwd_rows), str(result)
+
+
+def test_the_readme_section_prints_what_it_shows():
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    section = (root / "README.md").read_text(encoding="utf-8").split("## Forward and reverse", 1)[1]
+    section = section.split("\n## ", 1)[0]
+    (code, shown), *_ = re.findall(r"```python\n(.*?)```\n\n```\n(.*?)```", section, flags=re.S)
+    run = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True,
+                         timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == shown
+
+
+def test_the_core_does_not_import_forward_mode():
+    """Forward mode stands on the core (value.py, op.py, ops.py), which never imports it."""
+    import re
+    from pathlib import Path
+
+    core = Path(__file__).resolve().parents[1] / "autograd"
+    for name in ("value.py", "op.py", "ops.py"):
+        source = (core / name).read_text(encoding="utf-8")
+        assert not re.search(r"from \.(forward|stepper_modes)\b|import (forward|stepper_modes)\b",
+                             source), name

@@ -17,6 +17,8 @@ import io
 import math
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -25,6 +27,7 @@ from hypothesis import strategies as st
 
 from autograd import Value, grad
 from autograd.parse import FUNCTIONS, ParseError, parse_expression
+from demos import common
 from demos.presets import PRESETS
 
 PYTHON_WORDING = ("math domain error", "math range error", "float division by zero",
@@ -124,6 +127,9 @@ DEMOS = {
     "demos.moons": (["two_moons"], ["--steps", "--points", "--seed", "--data-seed", "--quick"]),
     "demos.gc_tax": (["measure"], ["--steps"]),
     "demos.fd_lab": (["sweep"], ["--function", "--x", "--no-plot"]),
+    "demos.iris": (["train"], ["--steps", "--lr", "--seed", "--split-seed", "--quick"]),
+    "demos.spiral": (["train"], ["--epochs", "--points", "--batch", "--lr", "--seed", "--data-seed",
+                                 "--quick"]),
     "demos.course.cli": (["new_course", "check"], ["new", "check", "--part", "--hint"]),
 }
 VALUES = ["0", "1", "-1", "3", "2.5", "-2.5", "1e-320", "1e309", "nan", "inf", "-inf", "abc", "",
@@ -145,12 +151,18 @@ def argv_for(flags: list[str]) -> st.SearchStrategy[list[str]]:
     return st.one_of(anything, pairs.map(lambda ps: [word for pair in ps for word in pair]))
 
 
-def run_main(module_name: str, argv: list[str]) -> tuple[object, str, str]:
-    """main(argv) with the long work replaced: (return value, SystemExit or Reached; stdout; stderr)."""
+_PICTURES = tempfile.mkdtemp(prefix="glassgrad-fuzz-")  # demos check (and make) their folder first
+
+
+def run_main(module_name: str, argv: list[str], pictures: str | Path | None = None
+             ) -> tuple[object, str, str]:
+    """main(argv) with the long work replaced: (return value, SystemExit or Reached; stdout; stderr).
+    The pictures' folder is `pictures` (a temporary folder by default, never the repository's out/)."""
     module = importlib.import_module(module_name)
     stubs, _ = DEMOS.get(module_name, ([], []))
     out, err = io.StringIO(), io.StringIO()
     with contextlib.ExitStack() as stack:
+        stack.enter_context(mock.patch.object(common, "OUT", Path(pictures or _PICTURES)))
         for name in stubs:
             stack.enter_context(mock.patch.object(module, name, stand_in(getattr(module, name))))
         stack.enter_context(contextlib.redirect_stdout(out))
@@ -175,9 +187,9 @@ def check_outcome(result: object, stderr: str, argv: list[str]) -> None:
             elif name.startswith("lr") and x is not None:
                 assert type(x) is float and math.isfinite(x) and x > 0, (argv, name, x)
             elif name in ("seed", "data_seed") and x is not None:
-                assert type(x) is int, (argv, name, x)
+                assert type(x) is int and 0 <= x < 2**32, (argv, name, x)
             elif name == "seeds":
-                assert x and all(type(s) is int for s in x), (argv, name, x)
+                assert x and all(type(s) is int and 0 <= s < 2**32 for s in x), (argv, name, x)
     else:
         assert isinstance(result, int), (argv, result)
 
@@ -197,7 +209,20 @@ def test_fuzz_demo_flags_give_a_run_or_a_usage_error(module_name, data):
     ("demos.house_prices", ["--lr", "-1"], "argument --lr: expected a positive finite number, got -1"),
     ("demos.moons", ["--points", "1"], "--points must be at least 2"),
     ("demos.breaking_it", ["--seeds", "abc"], "argument --seeds: expected a whole number, got 'abc'"),
-    ("demos.breaking_it", ["--seed", "9" * 5000], "argument --seed: invalid int value"),
+    ("demos.breaking_it", ["--seed", "9" * 5000], "argument --seed: a seed is a whole number from 0 "
+                                                   "to 4,294,967,295, got '99999999999999999999'… "
+                                                   "(5,000 characters)"),
+    ("demos.xor", ["--seed", "-1"], "argument --seed: a seed is a whole number from 0 to 4,294,967,295 "
+                                    "(NumPy's range), got '-1'"),
+    ("demos.moons", ["--data-seed", "-1"], "argument --data-seed: a seed is a whole number"),
+    ("demos.linear_collapse", ["--seed", str(2**32)], "(NumPy's range), got '4294967296'"),
+    ("demos.house_prices", ["--seed", "-5"], "argument --seed: a seed is a whole number"),
+    ("demos.breaking_it", ["--seed", str(2**32 - 2)], "goes past 4,294,967,295, the largest seed"),
+    ("demos.iris", ["--split-seed", "-1"], "argument --split-seed: a seed is a whole number"),
+    ("demos.spiral", ["--seed", "-1"], "argument --seed: a seed is a whole number"),
+    ("demos.step", ["x*y", "x=1", "y=2", "--html", "/"], "argument --html: / is a folder"),
+    ("demos.benchmark", ["--json", "/"], "argument --json: / is a folder"),
+    ("demos.benchmark", ["--chain-budget", "nan"], "argument --chain-budget: expected a positive"),
     ("demos.linear_collapse", ["--lr-linear", "inf"], "expected a positive finite number, got inf"),
     ("demos.gc_tax", ["--steps", "0"], "argument --steps: expected a number ≥ 1, got 0"),
     ("demos.step", ["x", "x=nan"], "x: expected a finite number, got 'nan'"),
@@ -240,13 +265,18 @@ def test_rendering_past_the_node_limit_fails_before_graphviz_starts(monkeypatch)
     monkeypatch.setattr(subprocess, "run", no_graphviz)
     monkeypatch.setattr(subprocess, "Popen", no_graphviz)
     monkeypatch.setattr(viz.graphviz, "Digraph", no_graphviz)
+    monkeypatch.setattr(viz, "Picture", no_graphviz)
     x = Value(0.5, label="x")
     y = x
     for _ in range(100_000):  # 200,001 values (with the constants) and 100,000 ops
         y = y * 1.0001
     with pytest.raises(viz.GraphTooLarge) as info:
         viz.draw_dot(y)
-    assert "300,001 nodes" in str(info.value) and "max_nodes=500" in str(info.value)
+    message = str(info.value)
+    assert "300,001 nodes" in message and "max_nodes=500" in message
+    # the sub-graph first; raising the limit comes with the time it would take, and the cap
+    assert message.index("Draw a sub-graph") < message.index("Raising the limit")
+    assert "about 4 hours for 300,001 nodes" in message and "render() stops it after 60 s" in message
     with pytest.raises(ValueError, match=r"the backward pass has 100000 steps, more than max_steps=200"):
         stepper_html(y)
     assert x.grad == 0.0  # refused before the backward pass, too

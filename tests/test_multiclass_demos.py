@@ -46,6 +46,12 @@ def test_stratified_split_is_seeded_disjoint_and_balanced():
         stratified_split(y, 1.5, seed=0)
 
 
+def test_a_split_with_an_empty_side_still_indexes_the_data():
+    X, y = np.array([[1.0], [2.0], [3.0]]), np.array([0, 0, 1])
+    train, test = stratified_split(y, 0.2, seed=0)  # 0.2 of 2 and of 1 round to no test rows
+    assert list(train) == [0, 1, 2] and X[test].shape == (0, 1) and y[test].size == 0
+
+
 def test_spiral_data_is_seeded_three_arms_in_the_unit_disk():
     X, y = spiral_data(100, classes=3, noise=0.2, seed=0)
     assert X.shape == (300, 2) and list(np.bincount(y)) == [100, 100, 100]
@@ -64,6 +70,13 @@ def test_spiral_quick_run_learns_and_draws_its_regions(out_dir, capsys):
     last = number_after("epoch  12  loss", out)
     assert last < first / 2
     assert_picture(out_dir / "spiral.png")
+
+
+def test_spiral_with_a_huge_learning_rate_says_it_diverged(out_dir, capsys):
+    # the loss runs away inside the first epoch; it must be caught, not printed as a result
+    assert spiral.main(["--quick", "--lr", "1e6"]) == 1
+    err = capsys.readouterr().err
+    assert "training diverged at step" in err and "(lr 1e+06)" in err and "smaller learning rate" in err
 
 
 def test_spiral_regions_use_the_same_function_as_the_engine():

@@ -148,6 +148,8 @@ def test_the_inline_stepper_refuses_a_leaf_and_a_bad_height():
         show_stepper(Value(1.0))
     with pytest.raises(ValueError, match="height must be an int of at least 100"):
         show_stepper(Value(1.0) * 2, height=10)
+    with pytest.raises(TypeError, match=r"show_stepper: root must be a Value .* got float 3\.0"):
+        show_stepper(3.0)
 
 
 def test_the_inline_stepper_saves_its_page(tmp_path, needs_dot):
@@ -322,6 +324,81 @@ def test_a_failing_training_step_is_shown_in_the_view(needs_dot):
     assert view.error.startswith("Training stopped at step 0: ValueError: log(") and not view.running
 
 
+def test_a_step_failing_between_redraws_still_shows_every_step_taken(needs_dot):
+    _anywidget()
+    from nn import SGD, mse
+    from nn.widgets import TrainingView
+
+    calls = []
+
+    def fails_on_the_eighth_call(preds, targets):
+        calls.append(1)
+        if len(calls) == 8:
+            raise ValueError("the eighth loss")
+        return mse(preds, targets)
+
+    model = MLP(2, [2, 1], activation="tanh", seed=1)
+    view = TrainingView(model, [[0.5, -0.5], [1.0, 0.0]], [1.0, -1.0], loss=fails_on_the_eighth_call,
+                        optimizer=SGD(model.parameters(), lr=0.1), every=5)
+    view.run()
+    view._thread.join(5)
+    # redraws came after steps 5 and 10; step 8 failed: the view says 7 steps, as the message does
+    assert view.error == "Training stopped at step 7: ValueError: the eighth loss"
+    assert view.steps == len(view.history) == 7 and view.curve[-1] == [6, view.history[6]]
+    assert view.loss == view.history[6] and not view.running
+
+
+def test_the_training_view_trains_a_three_class_model_with_cross_entropy(needs_dot):
+    _anywidget()
+    from nn import Adam, cross_entropy
+    from nn.data import spiral
+    from nn.metrics import predicted_class
+    from nn.widgets import TrainingView
+
+    X, y = spiral(10, seed=0)  # NumPy int labels 0, 1, 2
+    model = MLP(2, [8, 3], seed=0)
+    view = TrainingView(model, X, y, loss=cross_entropy, optimizer=Adam(model.parameters(), lr=0.05),
+                        grid=6)
+    view._on_message(view, {"action": "step"}, [])
+    view.step(20)
+    assert view.error == "" and len(view.history) == 21 and view.history[-1] < view.history[0]
+    view._publish()
+    # the regions hold the class the model picks at each cell's centre
+    x0, x1, y0, y1 = view.bounds
+    cx, cy = x0 + 0.5 * (x1 - x0) / 6, y1 - 0.5 * (y1 - y0) / 6
+    assert view.grid[0] == predicted_class(model([cx, cy])) and set(view.grid) <= {0.0, 1.0, 2.0}
+    assert view.levels == [0, 2] and view.points[0][2] == 0
+
+
+def test_run_after_a_pause_that_outlasted_a_slow_step_starts_no_second_loop(needs_dot):
+    _anywidget()
+    import threading
+
+    from nn import mse
+    from nn.widgets import TrainingView
+
+    inside, release = threading.Event(), threading.Event()
+
+    def slow(preds, targets):  # the background loop's first loss waits until released
+        if threading.current_thread().name == "glassgrad-training" and not release.is_set():
+            inside.set()
+            release.wait(30)
+        return mse(preds, targets)
+
+    model = MLP(2, [2, 1], activation="tanh", seed=1)
+    view = TrainingView(model, [[0.5, -0.5]], [1.0], loss=slow, every=1, max_steps=3)
+    view.PAUSE_WAIT = 0.05
+    view.run()
+    assert inside.wait(30)
+    view.pause()   # gives up waiting: the slow step is still running
+    view.run()     # must not start a second training loop beside it
+    loops = [t for t in threading.enumerate() if t.name == "glassgrad-training"]
+    release.set()
+    for t in loops:
+        t.join(30)
+    assert len(loops) == 1 and view.error == "" and len(view.history) == 1
+
+
 def test_forward_mode_steps_along_a_chosen_leaf(widgets):
     o, _ = neuron()
     w = widgets.StepperWidget(o, mode="forward")
@@ -358,3 +435,11 @@ def test_forward_mode_steps_along_a_chosen_leaf(widgets):
 def test_forward_mode_needs_a_labelled_leaf(widgets):
     w = widgets.StepperWidget(Value(2.0) * 3, mode="forward")
     assert "no labelled leaf to differentiate along" in w.error
+
+
+def test_a_forward_step_displays_its_tangent_table():
+    o, (x1, *_) = neuron()
+    last = list(o.forward_steps({x1: 1.0}))[-1]
+    shown = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", last._repr_html_())).split())
+    assert "Step 5 of 5 (forward): v5 = 0.707107" in shown
+    assert "0.5 × -3 = -1.5" in shown and "tangent of v5 = -1.5 = -1.5" in shown

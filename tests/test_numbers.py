@@ -99,6 +99,8 @@ def test_defop_refuses_method_names_that_would_break_value_even_with_replace(nam
     assert "t_breaker" not in REGISTRY and dict(vars(Value)) == before
     x = Value(0.5, label="x")
     assert (x * x).data == 0.25 and x.label == "x" and x == x and x in {x}
+    with pytest.raises(TypeError, match="no truth value"):  # __bool__ is still our own
+        bool(x)
 
 
 def test_defop_may_add_an_arithmetic_operator_that_value_lacks():
@@ -229,15 +231,3 @@ def test_deepcopy_keeps_identity_within_one_copy_of_a_model():
     assert not {id(p) for p in twin.parameters()} & {id(p) for p in model.parameters()}
     out = twin([1.0, 2.0])
     assert out.data == model([1.0, 2.0]).data
-
-
-def test_an_op_of_many_inputs_lists_only_the_first_and_last_in_a_message():
-    from autograd import AnomalyError, detect_anomaly, sum_values
-
-    terms = [Value(1e308, label=f"t{i}") for i in range(100_000)]
-    with detect_anomaly(), pytest.raises(AnomalyError) as info:
-        sum_values(terms)                                  # overflows: inf from finite inputs
-    message = str(info.value)
-    assert len(message) < 600, len(message)
-    assert "x0 = 't0' (= 1e+308), x1 = 't1' (= 1e+308), x2 = 't2' (= 1e+308), … 99,994 more …, " \
-           "x99997 = 't99997'" in message

@@ -64,7 +64,7 @@ def test_no_grad_in_one_thread_leaves_other_threads_recording():
         t.join(timeout=60)
     children, enabled = box["r"]
     assert children == () and enabled is False  # and that thread did not record
-    assert core._SWITCHED == 0  # every switch is back at its default
+    assert not core._SWITCHED  # every switch is back at its default
 
 
 def test_a_new_thread_starts_recording_even_if_its_parent_is_inside_no_grad():
@@ -145,7 +145,7 @@ def test_separate_graphs_in_separate_threads_match_a_serial_run():
     assert not errors, errors
     assert results == expected  # bit for bit: no thread's no_grad() reached another's graph
     assert all(r[-1] < r[0] for r in results.values())  # and every model learned
-    assert core._SWITCHED == 0
+    assert not core._SWITCHED
 
 
 def test_one_model_shared_by_threads_builds_correct_graphs_and_backward_under_a_lock():
@@ -177,9 +177,29 @@ def test_one_model_shared_by_threads_builds_correct_graphs_and_backward_under_a_
 
 def test_the_switch_count_survives_an_exception_and_nesting():
     with pytest.raises(ZeroDivisionError), no_grad(), detect_anomaly():
-        assert core._SWITCHED == 1  # one thread is switched, however many switches it flipped
+        assert len(core._SWITCHED) == 1  # one state away from the defaults, both switches in it
         raise ZeroDivisionError
-    assert core._SWITCHED == 0 and core.SWITCHES.grad_enabled and core.SWITCHES.anomaly is None
+    assert not core._SWITCHED and core.SWITCHES.grad_enabled and core.SWITCHES.anomaly is None
+
+
+def test_an_asyncio_task_keeps_the_switches_it_was_started_with():
+    import asyncio
+
+    async def build():
+        await asyncio.sleep(0)      # runs after the block below has ended
+        y = Value(2.0) * 3.0
+        return y.children, core.SWITCHES.grad_enabled
+
+    async def main():
+        with no_grad():
+            quiet = asyncio.create_task(build())     # started inside no_grad(): stays inside it
+        loud = asyncio.create_task(build())          # started outside: records
+        return await quiet, await loud
+
+    (quiet_children, quiet_on), (loud_children, loud_on) = asyncio.run(main())
+    assert quiet_children == () and quiet_on is False
+    assert len(loud_children) == 2 and loud_on is True
+    assert not core._SWITCHED  # the task's state went away with the task
 
 
 def test_the_core_imports_no_upper_layer_not_even_lazily():

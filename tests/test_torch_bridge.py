@@ -165,3 +165,17 @@ def test_twenty_steps_in_both_agree_to_1e_10(opt_name, loss_name):
     assert weight_gap < 1e-10, weight_gap
     assert ours[-1] < ours[0]  # they did learn
     assert all(math.isfinite(x) for x in ours)
+
+
+@pytest.mark.parametrize("part", ["weight", "bias"])
+def test_from_torch_refuses_a_diverged_model_with_non_finite_weights(part):
+    module = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Tanh(), torch.nn.Linear(3, 1))
+    with torch.no_grad():
+        getattr(module[2], part).view(-1)[0] = float("nan")
+    with pytest.raises(ValueError, match=rf"layer 2's {part} holds nan \(not finite\).*smaller "
+                                         r"learning rate"):
+        from_torch(module)
+    with torch.no_grad():
+        getattr(module[2], part).view(-1)[0] = float("-inf")
+    with pytest.raises(ValueError, match=rf"layer 2's {part} holds -inf"):
+        from_torch(module)

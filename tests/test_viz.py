@@ -51,7 +51,7 @@ def test_a_known_graph_has_one_record_per_value_and_one_node_per_op():
     values = {k: v for k, v in nodes.items() if not k.endswith("op")}
     op_nodes = {k: v for k, v in nodes.items() if k.endswith("op")}
     assert len(values) == 5 and len(op_nodes) == 2
-    assert sorted(re.search(r'label="?([^" ]+)"?', v).group(1) for v in op_nodes.values()) == ["+", "×"]
+    assert sorted(re.search(r"label=<([^<> ]+)>", v).group(1) for v in op_nodes.values()) == ["+", "×"]
     # Each op: an edge from each input into the op node, one from the op node to its result.
     assert len(edges) == 2 + 2 + 2
     a_record = next(v for v in values.values() if "<b>a</b>" in v)

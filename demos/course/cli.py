@@ -23,6 +23,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from demos.common import command
+
 from . import MARKER, PARTS, TIME_LIMIT, VERSION
 from .result import Result
 
@@ -39,20 +41,28 @@ def new_course(target: Path) -> list[Path]:
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise CourseError(f"{target} exists and is not empty; pick a new folder (nothing is overwritten)")
     written = []
-    for source in sorted(TEMPLATE.rglob("*")):
-        if source.is_dir() or "__pycache__" in source.parts:
-            continue
-        dest = target / source.relative_to(TEMPLATE)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, dest)
-        written.append(dest)
-    picture = REPO / "docs" / "fd_lab.png"  # part 1's picture, made by demos.fd_lab
-    if picture.is_file():
-        shutil.copyfile(picture, target / picture.name)
-        written.append(target / picture.name)
-    marker = target / MARKER
-    marker.write_text(json.dumps({"course": "glassgrad", "version": VERSION, "failures": {}}, indent=1),
-                      encoding="utf-8")
+    made = not target.exists()
+    try:
+        for source in sorted(TEMPLATE.rglob("*")):
+            if source.is_dir() or "__pycache__" in source.parts:
+                continue
+            dest = target / source.relative_to(TEMPLATE)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, dest)
+            written.append(dest)
+        picture = REPO / "docs" / "fd_lab.png"  # part 1's picture, made by demos.fd_lab
+        if picture.is_file():
+            shutil.copyfile(picture, target / picture.name)
+            written.append(target / picture.name)
+        marker = target / MARKER
+        marker.write_text(json.dumps({"course": "glassgrad", "version": VERSION, "failures": {}},
+                                     indent=1), encoding="utf-8")
+    except OSError as err:  # a folder that cannot be made or written (read-only, under a file…)
+        if made:
+            shutil.rmtree(target, ignore_errors=True)  # no half-made course left behind
+        where = f" ({err.filename})" if err.filename else ""
+        raise CourseError(f"cannot write a course in {target}: {err.strerror or err}{where}; pick a "
+                          f"folder you can write in") from None
     return [*written, marker]
 
 
@@ -99,8 +109,12 @@ def run_part(course: Path, part: int, time_limit: float = TIME_LIMIT) -> tuple[R
                 stderr=subprocess.STDOUT, start_new_session=True)
             try:
                 code = proc.wait(timeout=time_limit)
-            except subprocess.TimeoutExpired:
+            except BaseException as stop:
+                # the time limit or Ctrl-C: the grader is stopped either way, never left looping
+                # (in a session of its own, it does not get the terminal's Ctrl-C itself)
                 _kill(proc)
+                if not isinstance(stop, subprocess.TimeoutExpired):
+                    raise
                 seconds = time.perf_counter() - start
                 return Result(part, "ERROR", [
                     f"part {part} did not finish within the time limit of {time_limit:g} s (the "
@@ -182,6 +196,7 @@ def check(course: Path, parts: Sequence[int], asked: int | None, stream: TextIO,
     return 0 if all_ok else 1
 
 
+@command
 def main(argv: Sequence[str] | None = None, stream: TextIO | None = None) -> int:
     stream = stream or sys.stdout
     parser = argparse.ArgumentParser(
@@ -210,9 +225,6 @@ def main(argv: Sequence[str] | None = None, stream: TextIO | None = None) -> int
     except CourseError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
     except BrokenPipeError:  # `... | head`: the reader left; say nothing more
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
