@@ -183,8 +183,32 @@ def _wait(driver, what, timeout=60.0, show=None):
         return WebDriverWait(driver, timeout, poll_frequency=0.1,
                              ignored_exceptions=(StaleElementReferenceException,)).until(lambda d: what(d))
     except TimeoutException:
-        seen = show.text if show is not None else driver.find_element("tag name", "body").text[-3000:]
+        try:
+            seen = show.text if show is not None else driver.find_element("tag name", "body").text[-3000:]
+        except StaleElementReferenceException:
+            seen = "(the element was redrawn)"
         raise AssertionError(f"timed out after {timeout} s; the page shows:\n{seen}") from None
+
+
+def _do(driver, action, timeout=30.0):
+    """Run `action(driver)` — find an element and act on it — again until no element it found was
+    redrawn in between. A widget rebuilds parts of itself (the leaf table and the mode menu on
+    every new leaf value or root value) from the kernel's messages, which come late on a busy
+    machine: an element found a moment ago may be gone by the time it is used."""
+    _wait(driver, lambda d: action(d) or True, timeout)
+
+
+def _type_into(driver, within, css, text) -> None:
+    """Replace the text of the field `css` inside `within` by `text` and press Enter."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    def action(d):
+        field = within.find_element(By.CSS_SELECTOR, css)
+        # one command: select all, then type (a stale field fails it before anything is sent)
+        field.send_keys(Keys.CONTROL, "a", Keys.NULL, text, Keys.ENTER)
+
+    _do(driver, action)
 
 
 def _text(driver, css, within=None):
@@ -242,15 +266,13 @@ def test_widgets_in_jupyterlab(jupyter, chromium):
     # -- a leaf edit: forward and backward re-run in the kernel, the new gradient shown ----------------
     x, a, b = tanh_chain()
     x.backward()
-    before = _text(driver, "tr[data-leaf='a'] .gg-leaf-grad", stepper)
+    before = _wait(driver, lambda d: _text(d, "tr[data-leaf='a'] .gg-leaf-grad", stepper))
     assert before == format_number(a.grad)
     x, a, b = tanh_chain(-1.25)  # the same graph at the edited point: the numbers to expect
     x.backward()
     want = format_number(a.grad)
     assert want != before
-    field = stepper.find_element(By.CSS_SELECTOR, "input.gg-leaf[data-leaf='a']")
-    field.send_keys(Keys.CONTROL, "a")
-    field.send_keys("-1.25", Keys.ENTER)
+    _type_into(driver, stepper, "input.gg-leaf[data-leaf='a']", "-1.25")
     _wait(driver, lambda d: _text(d, "tr[data-leaf='a'] .gg-leaf-grad", stepper) == want, show=stepper)
     _wait(driver, lambda d: _text(d, "tr[data-leaf='b'] .gg-leaf-grad", stepper) == format_number(b.grad))
     _wait(driver, lambda d: _text(d, ".gg-root-value", stepper) == f"root = {format_number(x.data)}")
@@ -315,26 +337,24 @@ def test_widgets_in_jupyterlab(jupyter, chromium):
 
     # -- bad input: our message in place, and the widget still works ---------------------------------
     assert "expected a Value as the root, got int 3" in _text(driver, ".gg-error", bad)
-    field = log_widget.find_element(By.CSS_SELECTOR, "input.gg-leaf[data-leaf='z']")
-    field.send_keys(Keys.CONTROL, "a")
-    field.send_keys("-1", Keys.ENTER)
+    _type_into(driver, log_widget, "input.gg-leaf[data-leaf='z']", "-1")
     _wait(driver, lambda d: "undone" in _text(d, ".gg-error", log_widget))
-    message = _text(driver, ".gg-error", log_widget)
+    message = _wait(driver, lambda d: _text(d, ".gg-error", log_widget))
     assert "log" in message and "x > 0" in message, message
     _wait(driver, lambda d: log_widget.find_element(By.CSS_SELECTOR, "input.gg-leaf").get_attribute("value")
           == "2")  # the field is back at the number in force
     log_widget.find_element(By.CSS_SELECTOR, ".gg-next").click()
     _wait(driver, lambda d: _text(d, ".gg-counter", log_widget).startswith("Step 2 of"))
-    field = log_widget.find_element(By.CSS_SELECTOR, "input.gg-leaf[data-leaf='z']")
-    field.send_keys(Keys.CONTROL, "a")
-    field.send_keys("3", Keys.ENTER)
+    _type_into(driver, log_widget, "input.gg-leaf[data-leaf='z']", "3")
     _wait(driver, lambda d: not log_widget.find_element(By.CSS_SELECTOR, ".gg-error").is_displayed())
     driver.save_screenshot(str(shots / "notebook.png"))
 
     # -- forward mode from the menu: tangents along z, and predict mode asks before it shows ----------
     from selenium.webdriver.support.ui import Select
 
-    Select(log_widget.find_element(By.CSS_SELECTOR, "select.gg-mode")).select_by_value("forward")
+    # the menu's options are rebuilt with the leaves (the edit above): find them again if so
+    _do(driver, lambda d: Select(log_widget.find_element(By.CSS_SELECTOR, "select.gg-mode"))
+        .select_by_value("forward"))
     _wait(driver, lambda d: "(forward, along z)" in _text(d, ".gg-explain", log_widget), show=log_widget)
     log_widget.find_element(By.CSS_SELECTOR, ".gg-predict-box").click()
     _wait(driver, lambda d: "What is the tangent of" in _text(d, ".gg-explain", log_widget))
