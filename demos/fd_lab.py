@@ -177,7 +177,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         s = sweep(args.function, args.x)
     except (OverflowError, ValueError) as err:
-        parser.error(f"argument --x: {args.function} cannot be evaluated around {args.x:g} ({err}); "
+        why = err.args[-1] if err.args else err  # x ** 3 overflowing says (34, 'Numerical result…')
+        parser.error(f"argument --x: {args.function} cannot be evaluated around {args.x:g} ({why}); "
                      f"choose a smaller point")
     print(report(s))
     if not args.no_plot:

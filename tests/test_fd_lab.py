@@ -66,3 +66,7 @@ def test_command_prints_the_table_and_draws_the_v(tmp_path, monkeypatch, capsys)
         with pytest.raises(SystemExit) as bad:
             fd_lab.main(argv)
         assert bad.value.code == 2 and "argument --x" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        fd_lab.main(["--function", "cube", "--x", "1e200"])
+    assert ("cube cannot be evaluated around 1e+200 (Numerical result out of range); choose a "
+            "smaller point") in capsys.readouterr().err
