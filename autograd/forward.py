@@ -21,13 +21,11 @@ number of forward passes at once, and ``.grad`` is never touched here.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from .functional import grad
+from .functional import grad, recording
 from .value import (
-    SWITCHES,
     Value,
     _to_float,
     backpropagate,
@@ -213,16 +211,6 @@ def _outputs(where: str, out: Any) -> tuple[list[Value], bool]:
                     + " (did f use math.* or .data?)")
 
 
-@contextmanager
-def _recording() -> Iterator[None]:
-    """Graphs are recorded inside, also within `no_grad()`: differentiating f needs its graph."""
-    before = SWITCHES.grad_enabled
-    SWITCHES.grad_enabled = True
-    try:
-        yield
-    finally:
-        SWITCHES.grad_enabled = before
-
 
 def _trace(where: str, f: Callable[..., Any], xs: list[float]) -> tuple[list[Value], list[Value], bool]:
     """Run f on fresh leaves x0, x1, …: (the leaves, the outputs, whether f returned a list)."""
@@ -230,7 +218,7 @@ def _trace(where: str, f: Callable[..., Any], xs: list[float]) -> tuple[list[Val
         raise TypeError(f"{where}: f must be a function taking one Value per input, got "
                         f"{type(f).__name__} {f!r:.40}")
     leaves = [Value(x, label=f"x{i}") for i, x in enumerate(xs)]
-    with _recording():
+    with recording():
         outputs, many = _outputs(where, f(*leaves))
     return leaves, outputs, many
 
@@ -326,7 +314,7 @@ def _gradient_graph(where: str, f: Callable[..., Value], xs: list[float]
     if many:
         raise TypeError(f"{where}: f must return one Value (a scalar function), got a list of "
                         f"{len(outputs)}; for several outputs take jacobian, or {where} of each")
-    with _recording():
+    with recording():
         return leaves, grad(outputs[0], leaves, create_graph=True)
 
 

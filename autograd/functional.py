@@ -62,3 +62,18 @@ def no_grad() -> Iterator[None]:
         yield
     finally:
         SWITCHES.grad_enabled = before
+
+
+@contextmanager
+def recording() -> Iterator[None]:
+    """The opposite of `no_grad()`: graphs are recorded inside, also within a `no_grad()` block.
+
+    Differentiating a function needs its graph, so `jvp`, `jacobian`, `hessian` and `gradcheck`
+    run the user's function inside this. Per thread, like `no_grad()`.
+    """
+    before = SWITCHES.grad_enabled
+    SWITCHES.grad_enabled = True
+    try:
+        yield
+    finally:
+        SWITCHES.grad_enabled = before

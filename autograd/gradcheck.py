@@ -28,13 +28,12 @@ from __future__ import annotations
 import inspect
 import math
 import random
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .forward import forward_order, tangent_rule
-from .functional import grad
+from .functional import grad, recording
 from .op import Op
 from .value import SWITCHES, Value, _to_float, apply, topological_order
 
@@ -240,7 +239,7 @@ def check_op(op: Op, inputs: Sequence[float], *, order: int = 1, eps: float = 1e
     """
     xs = [_to_float(v, f"check_op({op.name!r}): input") for v in inputs]
     _check_settings("check_op", eps, atol, rtol, order)
-    with _recording():
+    with recording():
         return _check_op(op, xs, order, eps, atol, rtol)
 
 
@@ -286,16 +285,6 @@ def _check_op(op: Op, xs: list[float], order: int, eps: float, atol: float,
 # gradcheck
 # ----------------------------------------------------------------------------------------------
 
-
-@contextmanager
-def _recording() -> Iterator[None]:
-    """Graphs are recorded inside, also when the caller is in a `no_grad()` block: backprop needs them."""
-    before = SWITCHES.grad_enabled
-    SWITCHES.grad_enabled = True
-    try:
-        yield
-    finally:
-        SWITCHES.grad_enabled = before
 
 
 def _check_settings(where: str, eps: float, atol: float, rtol: float, order: int) -> None:
@@ -353,7 +342,7 @@ def gradcheck(f: Callable[..., Value], inputs: Sequence[float] | float, *, eps: 
     _check_settings("gradcheck", eps, atol, rtol, order)
     modes = _check_modes(modes)
     _check_takes(f, len(xs))
-    with _recording():
+    with recording():
         return _gradcheck(f, xs, eps, atol, rtol, order, modes)
 
 
