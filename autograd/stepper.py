@@ -112,15 +112,13 @@ class ChildStep:
 
 
 @dataclass(frozen=True)
-class Step:
-    """One node of the backward pass: its complete upstream gradient, passed on to its inputs."""
+class _NodeStep:
+    """What a step of either pass says of its node; `Step` and `ForwardStep` add their numbers."""
 
     number: int  # 1-based position in the pass
-    total: int  # how many steps the pass has (one per interior node)
+    total: int  # how many steps the pass has (one per interior node; forward: not a seed)
     node: Value
     name: str
-    upstream: float  # d root / d node
-    children: tuple[ChildStep, ...]
 
     @property
     def op(self) -> str:
@@ -130,6 +128,14 @@ class Step:
     def made_by(self) -> str:
         """``× from x1, w1``: the op's symbol and the user's names of its inputs."""
         return f"{self.node.op_info.symbol} from {', '.join(c.name for c in self.children)}"
+
+
+@dataclass(frozen=True)
+class Step(_NodeStep):
+    """One node of the backward pass: its complete upstream gradient, passed on to its inputs."""
+
+    upstream: float  # d root / d node
+    children: tuple[ChildStep, ...]
 
     def __str__(self) -> str:
         symbol = self.node.op_info.symbol
@@ -222,24 +228,11 @@ class InputTangent:
 
 
 @dataclass(frozen=True)
-class ForwardStep:
+class ForwardStep(_NodeStep):
     """One node of the forward pass: its tangent, gathered from its inputs' tangents."""
 
-    number: int  # 1-based position in the pass
-    total: int  # how many steps the pass has (one per interior node that is not a seed)
-    node: Value
-    name: str
     tangent: float  # d node / dt = the sum of the contributions
     children: tuple[InputTangent, ...]  # the node's inputs (named as in `Step`)
-
-    @property
-    def op(self) -> str:
-        return self.node.op
-
-    @property
-    def made_by(self) -> str:
-        """``× from x1, w1``: the op's symbol and the user's names of its inputs."""
-        return f"{self.node.op_info.symbol} from {', '.join(c.name for c in self.children)}"
 
     def __str__(self) -> str:
         symbol = self.node.op_info.symbol
