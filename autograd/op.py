@@ -62,7 +62,6 @@ class Op:
         "margin",
         "name",
         "params",
-        "proven",
         "symbol",
         "variadic",
     )
@@ -98,7 +97,6 @@ class Op:
         self.params = params or {}
         self.family = family
         self._bound: dict[tuple, Op] = {}
-        self.proven = False  # True once the forward rule has returned a float (see checked_output)
 
     @property
     def arity(self) -> int | None:

@@ -431,7 +431,7 @@ def _record(op: Op, out: float, children: tuple[Value, ...]) -> Value:
     Written as plain slot assignments on a bare object rather than a call to ``Value(...)``: the
     number is known to be a float already, and this runs once per node.
     """
-    if not op.proven:  # until its forward rule has given a float: is `out` a real number?
+    if out.__class__ is not float:  # an int, a NumPy number, or something that is no number at all
         out = checked_output(op, out)
     node = _new(Value)
     node.data = out
@@ -453,14 +453,11 @@ def _record(op: Op, out: float, children: tuple[Value, ...]) -> Value:
 def checked_output(op: Op, out: Any) -> float:
     """A forward rule's result as a float: a real number is converted, anything else refused.
 
-    Refused at the first call that returns it, naming the op, rather than stored in ``.data`` to
-    fail somewhere far away (a str in a sum, a complex in a log, None in a picture). Once a rule
-    has given a float the op counts as `proven` and nodes skip this check (checking every result
-    would cost about 3% of building a node); a rule that gives a float first and something else
-    later is not caught.
+    Refused at the call that returns it, naming the op, rather than stored in ``.data`` to fail
+    somewhere far away (a str in a sum, a complex in a log, None in a picture). An int or a NumPy
+    number is converted, so ``.data`` is always a float (``clamp(lo=0)`` returns the int 0 below 0).
     """
     if out.__class__ is float:
-        op.proven = True
         return out
     if isinstance(out, Real):
         return _to_float(out, f"{op.name}: its forward rule's result")

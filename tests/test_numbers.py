@@ -82,6 +82,20 @@ def test_an_int_or_numpy_result_becomes_a_float():
         REGISTRY.pop("t_int_forward"), REGISTRY.pop("t_np_forward")
 
 
+def test_a_rule_that_returns_a_float_first_and_an_int_later_still_gives_floats():
+    # clamp with int bounds returns the bound itself where it cuts: the int 0 below 0. Checking
+    # only an op's first result once let that int into .data, where float(node) then failed.
+    inside, below, above = (Value(x).clamp(lo=0, hi=1) for x in (0.5, -0.5, 2.0))
+    assert [(type(n.data), n.data) for n in (inside, below, above)] == [(float, 0.5), (float, 0.0),
+                                                                        (float, 1.0)]
+    assert float(below) == 0.0 and f"{above:.1f}" == "1.0"
+    op = defop("t_sometimes_int", lambda x: x if x > 0 else 0, lambda x, out: (float(x > 0),))
+    try:
+        assert [type(op(Value(x)).data) for x in (1.0, -1.0)] == [float, float]
+    finally:
+        REGISTRY.pop("t_sometimes_int")
+
+
 # --- defop cannot break Value ---------------------------------------------------------------------
 
 BREAKING = ["__getattr__", "__getattribute__", "__setattr__", "__bool__", "__eq__", "__hash__",
