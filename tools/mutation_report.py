@@ -20,6 +20,10 @@ from pathlib import Path
 # mutmut's exit codes for a mutant's test run (mutmut/stats.py): 1 and 3 are a failing test.
 KILLED, SURVIVED, NOT_REACHED = {1, 3}, {0}, {5, 33}
 TIMEOUT = {24, -24, 36, 152, 255}
+def group_of(source: str) -> str:
+    return "nn/ (all files)" if source.startswith("nn/") else "core (autograd/, all files)"
+
+
 EQUIVALENT = re.compile(r"^\|\s*`([\w.ǁ]+__mutmut_\d+)`", re.MULTILINE)
 
 
@@ -40,6 +44,7 @@ def report(root: Path) -> tuple[str, list[str]]:
         if (root / "docs" / "mutation.md").exists() else set()
     rows, open_survivors, stale = [], [], sorted(equivalent)
     totals: Counter[str] = Counter()
+    groups: dict[str, Counter[str]] = {}  # the goals are per group: the core, and nn/
     for meta in sorted((root / "mutants").rglob("*.py.meta")):
         source = meta.relative_to(root / "mutants").as_posix().removesuffix(".meta")
         codes = json.loads(meta.read_text("utf-8"))["exit_code_by_key"]
@@ -51,12 +56,13 @@ def report(root: Path) -> tuple[str, list[str]]:
         stale = [name for name in stale if name not in codes or verdict(codes[name]) != "survived"]
         open_survivors += [name for name in survivors if name not in equivalent]
         totals.update(counts)
+        groups.setdefault(group_of(source), Counter()).update(counts)
         rows.append((source, counts))
     lines = [f"Mutation testing, {datetime.date.today().isoformat()}, commit {_commit(root)}", "",
              "| file | mutants | killed | survived | of which equivalent | timed out | not reached "
              "| score | non-equivalent score |",
              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
-    for source, c in [*rows, ("all", totals)]:
+    for source, c in [*rows, *sorted(groups.items()), ("all", totals)]:
         lines.append(f"| {source} | {sum(v for k, v in c.items() if k != 'equivalent')} | {c['killed']} "
                      f"| {c['survived']} | {c['equivalent']} | {c['timed out']} | {c['not reached']} "
                      f"| {_score(c['killed'], c['survived'])} "
