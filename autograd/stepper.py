@@ -26,6 +26,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .files import write_atomic
 from .forward import tangent_rule
@@ -326,6 +327,23 @@ def grad_display(steps: Sequence[Step], root: Value) -> list[dict[Value, str]]:
     return frames
 
 
+def check_page_size(where: str, root: Any, max_steps: int, what: str) -> int:
+    """The number of steps of `what` (a pass over `root`'s graph) for a page of one picture per
+    step, or an error naming `where`: the root is no Value, a leaf (no steps), or too big."""
+    if not isinstance(root, Value):
+        raise TypeError(f"{where}: expected a Value (the result to step through, e.g. the loss), "
+                        f"got {type(root).__name__} {root!r:.40}")
+    n = sum(1 for node in topological_order(root) if node.children)
+    if n == 0:
+        raise ValueError(f"{where}: the root is a leaf, so {what} has no steps; build an "
+                         f"expression with at least one op")
+    if n > max_steps:
+        raise ValueError(f"{where}: {what} has {n} steps, more than max_steps={max_steps} (the page "
+                         f"holds one picture per step). Step through a smaller sub-graph, or pass "
+                         f"max_steps={n}.")
+    return n
+
+
 def stepper_html(root: Value, *, title: str | None = None, max_steps: int = 200,
                  rankdir: str = "BT", timeout: float = PAGE_TIMEOUT) -> str:
     """Run the backward pass of `root` step by step and return one self-contained HTML page.
@@ -338,14 +356,7 @@ def stepper_html(root: Value, *, title: str | None = None, max_steps: int = 200,
     left-to-right (see `viz.draw_frames`). Graphviz gets `timeout` seconds for all pictures.
     Like `backward_steps`, it leaves the grads of a complete pass behind.
     """
-    n = sum(1 for node in topological_order(root) if node.children)
-    if n == 0:
-        raise ValueError("stepper_html: the root is a leaf, so the backward pass has no steps; "
-                         "build an expression with at least one op")
-    if n > max_steps:
-        raise ValueError(f"stepper_html: the backward pass has {n} steps, more than max_steps="
-                         f"{max_steps} (the page holds one picture per step). Step through a "
-                         f"smaller sub-graph, or pass max_steps={n}.")
+    check_page_size("stepper_html", root, max_steps, "the backward pass")
     steps = list(backward_steps(root))
     displays = grad_display(steps, root)
     names = node_names(reading_order(root))

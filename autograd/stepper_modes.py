@@ -20,6 +20,7 @@ from .stepper import (
     ForwardStep,
     Step,
     backward_steps,
+    check_page_size,
     d,
     format_number,
     forward_steps,
@@ -27,7 +28,7 @@ from .stepper import (
     node_names,
     reading_order,
 )
-from .value import Value, topological_order
+from .value import Value
 from .viz import PAGE_TIMEOUT, draw_frames, draw_step
 
 Seeds = Value | Mapping[Value, float]
@@ -61,18 +62,6 @@ def tangent_display(steps: Sequence[ForwardStep], order: Sequence[Value],
         shown[step.node] = format_number(step.tangent)
         frames.append(dict(shown))
     return frames
-
-
-def _check_size(where: str, root: Value, max_steps: int) -> int:
-    n = sum(1 for node in topological_order(root) if node.children)
-    if n == 0:
-        raise ValueError(f"{where}: the root is a leaf, so a pass has no steps; build an expression "
-                         f"with at least one op")
-    if n > max_steps:
-        raise ValueError(f"{where}: a pass has {n} steps, more than max_steps={max_steps} (the page "
-                         f"holds one picture per step). Step through a smaller sub-graph, or pass "
-                         f"max_steps={n}.")
-    return n
 
 
 def _forward_frames(root: Value, seeds: dict[Value, float], rankdir: str, timeout: float
@@ -134,7 +123,7 @@ def forward_stepper_html(root: Value, wrt: Seeds, *, title: str | None = None,
     tangents known so far filled in, the rest ``?``), the step's arithmetic beside it, Prev/Next
     buttons and the arrow keys. No ``.grad`` is touched.
     """
-    _check_size("forward_stepper_html", root, max_steps)
+    check_page_size("forward_stepper_html", root, max_steps, "the forward pass")
     seeds = _seeds("forward_stepper_html", root, wrt)
     steps, pictures, names = _forward_frames(root, seeds, rankdir, timeout)
     esc = html_text
@@ -165,7 +154,7 @@ def modes_stepper_html(root: Value, wrt: Value, *, title: str | None = None,
     """
     if not isinstance(wrt, Value):
         raise TypeError(f"modes_stepper_html: wrt must be one input Value, got {type(wrt).__name__}")
-    n = _check_size("modes_stepper_html", root, max_steps)
+    n = check_page_size("modes_stepper_html", root, max_steps, "each pass")
     seeds = {wrt: 1.0}
     fsteps, fpictures, names = _forward_frames(root, seeds, rankdir, timeout / 2)
     rsteps = list(backward_steps(root))

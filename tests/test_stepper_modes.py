@@ -7,7 +7,7 @@ import math
 import pytest
 
 from autograd import Value, jvp, parse_expression
-from autograd.stepper import backward_steps, forward_steps, reading_order
+from autograd.stepper import backward_steps, forward_steps, reading_order, stepper_html
 from autograd.stepper_modes import forward_stepper_html, modes_stepper_html, tangent_display
 from demos import step as cli
 
@@ -115,3 +115,17 @@ def test_cli_refuses_an_unused_wrt(capsys):
     with pytest.raises(SystemExit):
         cli.main(["x*y", "x=1", "y=2", "z=3", "--mode", "fwd", "--wrt", "z"])
     assert "does not use z" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("where", ["stepper_html", "forward_stepper_html", "modes_stepper_html"])
+def test_every_page_refuses_a_root_that_is_no_value_or_a_leaf_in_its_own_name(where):
+    x = Value(2.0, label="x")
+    make = {"stepper_html": lambda root: stepper_html(root),
+            "forward_stepper_html": lambda root: forward_stepper_html(root, x),
+            "modes_stepper_html": lambda root: modes_stepper_html(root, x)}[where]
+    with pytest.raises(TypeError) as info:
+        make(3.0)  # a number, e.g. loss.data instead of loss
+    assert str(info.value) == (f"{where}: expected a Value (the result to step through, e.g. the "
+                               f"loss), got float 3.0")
+    with pytest.raises(ValueError, match=rf"^{where}: the root is a leaf, so .* has no steps; build"):
+        make(x)
