@@ -258,7 +258,11 @@ def draw_dot(
     # nslimit caps dot's network-simplex passes at 5 × (number of nodes) iterations. Pictures that
     # converge sooner (every MLP we draw) are unchanged; a value shared by many ops in a
     # bottom-to-top layout (x + x + … + x) took minutes uncapped and takes about a second capped.
-    dot.attr(rankdir=rankdir, fontname="Helvetica", bgcolor="white", nslimit="5", nslimit1="5")
+    # ordering=in keeps each op's inputs left to right in the order they are given (w0·x0 left
+    # of w1·x1, the bias last, as z = w·x + b reads); dot's crossing minimiser otherwise may
+    # mirror a row (a neuron fed from another box had its weights drawn w3, w2, w1, w0).
+    dot.attr(rankdir=rankdir, fontname="Helvetica", bgcolor="white", nslimit="5", nslimit1="5",
+             ordering="in")
     if size:
         dot.attr(size=size)
     if nodesep is not None:
