@@ -55,6 +55,7 @@ class TrainingView(anywidget.AnyWidget):
     grid_size = traitlets.Int(0).tag(sync=True)
     bounds = traitlets.List(traitlets.Float()).tag(sync=True)  # x0 min, x0 max, x1 min, x1 max
     levels = traitlets.List(traitlets.Float()).tag(sync=True)  # the two targets' values: colour scale
+    classes = traitlets.Int(0).tag(sync=True)  # k for a model of k class scores: one colour per class
     points = traitlets.List(traitlets.List()).tag(sync=True)  # [[x0, x1, target], …]
     error = traitlets.Unicode("").tag(sync=True)
     #: seconds `pause` waits for the step in progress
@@ -64,18 +65,26 @@ class TrainingView(anywidget.AnyWidget):
                  loss: Callable[[list[Value], list[float]], Value] = mse,
                  optimizer: Optimizer | None = None, every: int = 5, grid: int = 24,
                  max_steps: int = 100_000, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.model = model
-        self.X = [[float(v) for v in row] for row in X]
+        # Every check comes before the widget exists: a half-made widget would fail again when
+        # it is garbage-collected (close() pauses a training thread it never had).
+        if not isinstance(every, int) or isinstance(every, bool) or every < 1:
+            raise ValueError(f"TrainingView: every must be a positive int (steps per redraw), got {every!r}")
+        if not isinstance(grid, int) or isinstance(grid, bool) or not 2 <= grid <= 200:
+            raise ValueError(f"TrainingView: grid must be an int from 2 to 200 (cells per side of the "
+                             f"decision regions; the model runs grid² times per redraw), got {grid!r}")
+        if not isinstance(max_steps, int) or isinstance(max_steps, bool) or max_steps < 1:
+            raise ValueError(f"TrainingView: max_steps must be a positive int (Run stops there), "
+                             f"got {max_steps!r}")
+        rows = [[float(v) for v in row] for row in X]
         # class indices stay ints (cross_entropy refuses 1.0 as a class); other targets are floats
-        self.y = [int(v) if isinstance(v, Integral) else float(v) for v in y]
-        if len(self.X) != len(self.y) or not self.X:
-            raise ValueError(f"TrainingView: {len(self.X)} input rows and {len(self.y)} targets; give "
+        targets = [int(v) if isinstance(v, Integral) else float(v) for v in y]
+        if len(rows) != len(targets) or not rows:
+            raise ValueError(f"TrainingView: {len(rows)} input rows and {len(targets)} targets; give "
                              f"one target per row, and at least one row")
+        super().__init__(**kwargs)
+        self.model, self.X, self.y = model, rows, targets
         self.loss_fn = loss
         self.optimizer = optimizer or SGD(model.parameters(), lr=0.5)
-        if not isinstance(every, int) or every < 1:
-            raise ValueError(f"TrainingView: every must be a positive int (steps per redraw), got {every!r}")
         self.every, self.max_steps = every, max_steps
         self.history: list[float] = []  # the loss before every step, in full
         self._lock = threading.Lock()  # one step at a time: the thread's or a Step click's
@@ -89,6 +98,10 @@ class TrainingView(anywidget.AnyWidget):
             self.points = [[r[0], r[1], t] for r, t in zip(self.X, self.y)]
             self.levels = [min(self.y), max(self.y)]
             self.grid_size = self._grid_n
+            # A model with several outputs is a classifier: its regions and points are classes,
+            # drawn in one colour each, not as a scale from the lowest target to the highest.
+            first = model(self.X[0])
+            self.classes = 0 if isinstance(first, Value) or len(first) == 1 else len(first)
         self.on_msg(self._on_message)
         self._publish()
 
@@ -184,5 +197,6 @@ class TrainingView(anywidget.AnyWidget):
             self.error = f"{type(err).__name__}: {err}"
 
     def close(self) -> None:
-        self.pause()
+        if hasattr(self, "_stop"):  # a view whose arguments were refused has no training to stop
+            self.pause()
         super().close()

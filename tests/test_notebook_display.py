@@ -368,6 +368,25 @@ def test_the_training_view_trains_a_three_class_model_with_cross_entropy(needs_d
     cx, cy = x0 + 0.5 * (x1 - x0) / 6, y1 - 0.5 * (y1 - y0) / 6
     assert view.grid[0] == predicted_class(model([cx, cy])) and set(view.grid) <= {0.0, 1.0, 2.0}
     assert view.levels == [0, 2] and view.points[0][2] == 0
+    assert view.classes == 3  # one colour per class on the page, not a blue-to-orange scale
+
+
+@pytest.mark.parametrize("argument, text", [
+    ({"grid": 1}, "grid must be an int from 2 to 200"), ({"grid": 1000}, "grid must be an int from 2"),
+    ({"grid": 2.5}, "got 2.5"), ({"max_steps": 0}, "max_steps must be a positive int (Run stops there), "
+                                                   "got 0"),
+    ({"max_steps": "10"}, "got '10'"), ({"every": True}, "every must be a positive int"),
+])
+def test_the_training_view_refuses_a_bad_grid_or_step_count_in_its_own_words(argument, text):
+    _anywidget()
+    from nn.widgets import TrainingView
+
+    model = MLP(2, [3, 1], seed=0)
+    with pytest.raises(ValueError) as info:
+        TrainingView(model, [[0.0, 1.0], [1.0, 0.0]], [0.0, 1.0], **argument)
+    assert str(info.value).startswith("TrainingView: ") and text in str(info.value)
+    view = TrainingView(model, [[0.0, 1.0], [1.0, 0.0]], [0.0, 1.0], grid=2, max_steps=1)
+    assert view.classes == 0 and view.grid_size == 2  # one output: a scale between the targets
 
 
 def test_run_after_a_pause_that_outlasted_a_slow_step_starts_no_second_loop(needs_dot):

@@ -23,6 +23,13 @@ function colour(t) {
   return `rgb(${a.map((x, i) => Math.round(x + (b[i] - x) * u)).join(",")})`;
 }
 
+// Class k of a classifier: a light shade for its region, a dark one for its points.
+const CLASS_COLOURS = [
+  ["#a5c8e4", "#1c7ed6"], ["#fdc48a", "#e8590c"], ["#b2dfb0", "#2b8a3e"], ["#d9c2ec", "#7048e8"],
+  ["#f4b4c4", "#c2255c"], ["#c9c9c9", "#495057"], ["#f3e29a", "#e67700"], ["#a8e0e0", "#0b7285"],
+];
+const classColour = (k, dark) => CLASS_COLOURS[((k % 8) + 8) % 8][dark ? 1 : 0];
+
 function render({ model, el }) {
   const root = h("div", { class: "gg-training", tabindex: "0" });
   const nav = h("div", { class: "gg-nav" });
@@ -96,19 +103,20 @@ function render({ model, el }) {
     const grid = model.get("grid");
     const [x0, x1, y0, y1] = model.get("bounds");
     const [lo, hi] = model.get("levels");
+    const classes = model.get("classes");
     const ctx = canvas.getContext("2d");
     const size = canvas.width, cell = size / n;
     ctx.fillStyle = "#fff";
     ctx.fillRect(0, 0, size, size);
     grid.forEach((v, k) => {
-      ctx.fillStyle = colour((v - lo) / ((hi - lo) || 1));
+      ctx.fillStyle = classes ? classColour(v, false) : colour((v - lo) / ((hi - lo) || 1));
       ctx.fillRect((k % n) * cell, Math.floor(k / n) * cell, cell + 0.5, cell + 0.5);
     });
     for (const [px, py, t] of model.get("points")) {
       const cx = ((px - x0) / (x1 - x0)) * size, cy = ((y1 - py) / (y1 - y0)) * size;
       ctx.beginPath();
       ctx.arc(cx, cy, 5, 0, 2 * Math.PI);
-      ctx.fillStyle = (t - lo) / ((hi - lo) || 1) > 0.5 ? "#e8590c" : "#1c7ed6";
+      ctx.fillStyle = classes ? classColour(t, true) : (t - lo) / ((hi - lo) || 1) > 0.5 ? "#e8590c" : "#1c7ed6";
       ctx.fill();
       ctx.strokeStyle = "#222";
       ctx.stroke();
