@@ -69,7 +69,7 @@ def _to_json(model: MLP, where: str) -> str:
     labels = [p.label for p in params]
     if len(set(labels)) != len(labels):  # {label: number} would silently keep only one of them
         twice = sorted(k for k, n in Counter(labels).items() if n > 1)
-        raise ValueError(f"{where}: several parameters are labelled {[shorten(k) for k in twice[:5]]}; "
+        raise ValueError(f"{where}: several parameters are labelled {_keys(twice)}; "
                          f"a model file keys weights by label, so one would be lost. Nothing was "
                          f"written.")
     for p in params:
@@ -88,7 +88,7 @@ def _to_json(model: MLP, where: str) -> str:
     try:
         again = model_from_json(text, where)
     except ValueError as err:
-        raise ValueError(f"{str(err).rstrip('.')}. nn.load would refuse this file, so nothing was "
+        raise ValueError(f"{str(err).removesuffix('.')}. nn.load would refuse this file, so nothing was "
                          f"written (the file is unchanged)") from None
     if [p.data for p in again.parameters()] != [p.data for p in params]:  # labels in another order
         raise ValueError(f"{where}: the parameters' labels are not in the order MLP gives them "

@@ -53,7 +53,14 @@ CORRUPT = [
     ("other format", lambda p: edit(p, lambda d: d.update(format="x/2")), "it has 'format': 'x/2'"),
     ("extra top-level key", lambda p: edit(p, lambda d: d.update(code="import os")),
      "unexpected key(s) ['code']"),
-    ("state missing", lambda p: edit(p, lambda d: d.pop("state")), "key 'state' must be a JSON object"),
+    ("five extra top-level keys", lambda p: edit(p, lambda d: d.update(dict.fromkeys("abcde", 0))),
+     "unexpected key(s) ['a', 'b', 'c', 'd', 'e']; a model file has"),
+    ("six extra top-level keys", lambda p: edit(p, lambda d: d.update(dict.fromkeys("abcdef", 0))),
+     "unexpected key(s) ['a', 'b', 'c', 'd', 'e'] …; a model file has"),
+    ("config missing", lambda p: edit(p, lambda d: d.pop("config")),
+     "key 'config' must be a JSON object, got nothing"),
+    ("state missing", lambda p: edit(p, lambda d: d.pop("state")),
+     "key 'state' must be a JSON object, got nothing"),
     ("state is a list", lambda p: edit(p, lambda d: d.update(state=[0.1, 0.2])),
      "key 'state' must be a JSON object, got list"),
     ("missing key", lambda p: edit(p, lambda d: d["state"].pop("L1.N0.b")), "missing key(s) ['L1.N0.b']"),
@@ -74,6 +81,11 @@ CORRUPT = [
      "key 'L0.N0.w1' must be a finite number, got float -inf"),
     ("a 400-digit int", lambda p: edit(p, set_state("L0.N0.w0", 10 ** 400)),
      "key 'L0.N0.w0' must be a finite number, got int 1000"),
+    # up to 1,000 digits a number is read (and shown cut to 40 characters); beyond, only counted
+    ("a 1000-digit int", lambda p: edit(p, set_state("L0.N0.w0", 10 ** 999)),
+     "key 'L0.N0.w0' must be a finite number, got int 1" + "0" * 39),
+    ("a 1001-digit int", lambda p: edit(p, set_state("L0.N0.w0", 10 ** 1000)),
+     "key 'L0.N0.w0' must be a finite number, got int <1,001 digits>"),
     ("config layer sizes do not match the state",
      lambda p: edit(p, lambda d: d["config"].update(nouts=[3, 1])),
      "missing key(s) ['L0.N2.w0', 'L0.N2.w1', 'L0.N2.b', 'L1.N0.w2']"),
@@ -86,8 +98,28 @@ CORRUPT = [
     ("config extra key", lambda p: edit(p, lambda d: d["config"].update(dropout=0.5)),
      "unexpected key(s) ['dropout'] in 'config'"),
     ("config without nin", lambda p: edit(p, lambda d: d["config"].pop("nin")), "'config' has no key 'nin'"),
+    ("config init_scale true", lambda p: edit(p, lambda d: d["config"].update(init_scale=True)),
+     "config key 'init_scale' must be a finite number, got bool True"),
+    ("config init_scale text", lambda p: edit(p, lambda d: d["config"].update(init_scale="2")),
+     "config key 'init_scale' must be a finite number, got str '2'"),
+    ("config init_scale 1e999", lambda p: raw_number(p, "init_scale", "1e999"),
+     "config key 'init_scale' must be a finite number, got float inf"),
     ("config of a billion neurons", lambda p: edit(p, lambda d: d["config"].update(nouts=[10 ** 9, 1])),
      "describes 4000000001 parameters"),
+    ("config of six huge layers", lambda p: edit(p, lambda d: d["config"].update(nouts=[1000] * 6)),
+     "describes 5008000 parameters (2 inputs, layers [1000, 1000, 1000, 1000, 1000] …) but 'state' "
+     "has 9; the two do not belong together"),
+    # A config up to 1,000 weights larger than the state is built, so that the missing keys are named
+    ("config 1000 weights more than the state",
+     lambda p: edit(p, lambda d: d["config"].update(nin=1, nouts=[1009], bias=False)),
+     "(1 inputs, layers [1009]): load_state_dict: missing key(s) ['L0.N2.w0', 'L0.N3.w0'"),
+    ("config 1001 weights more than the state",
+     lambda p: edit(p, lambda d: d["config"].update(nin=1, nouts=[1010], bias=False)),
+     "describes 1010 parameters (1 inputs, layers [1010]) but 'state' has 9"),
+    # no 'bias' key: MLP's default, biases, also when the weights are counted before building
+    ("config without bias, too big", lambda p: edit(p, lambda d: (d["config"].pop("bias"),
+                                                                 d["config"].update(nin=1, nouts=[600]))),
+     "describes 1200 parameters (1 inputs, layers [600]) but 'state' has 9"),
 ]
 
 
@@ -100,6 +132,58 @@ def test_a_corrupt_model_file_is_a_value_error_saying_what_is_wrong(saved, what,
     message = str(info.value)
     assert message.startswith(f"load: {path}"), message
     assert text in message, message
+
+
+def test_a_hand_written_file_with_only_nin_and_nouts_takes_mlps_defaults(tmp_path):
+    path = tmp_path / "by-hand.json"
+    path.write_text(json.dumps({"format": "glassgrad-mlp/1", "config": {"nin": 1, "nouts": [1]},
+                                "state": {"L0.N0.w0": 0.5, "L0.N0.b": 0.25}}))
+    model = nn.load(path)
+    assert model.config == MLP(1, [1]).config            # relu, linear output, biases, …
+    assert model([2.0]).data == 1.25
+
+
+def test_loading_a_file_that_does_not_exist_is_file_not_found_naming_it(tmp_path):
+    with pytest.raises(FileNotFoundError) as info:
+        nn.load(tmp_path / "missing.json")
+    assert str(tmp_path / "missing.json") in str(info.value)
+
+
+def test_a_file_that_grows_past_the_limit_or_does_not_say_its_size_is_read_one_byte_past_it(monkeypatch):
+    status = Path("/proc/self/status")       # a regular file whose size reads as 0 bytes
+    if not status.is_file() or status.stat().st_size != 0:
+        pytest.skip("needs Linux's /proc")
+    read: list[int] = []
+    real_fdopen = os.fdopen
+
+    class Counted:
+        def __init__(self, f):
+            self.f = f
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.f.close()
+
+        def read(self, *args):
+            data = self.f.read(*args)
+            read.append(len(data))
+            return data
+
+    monkeypatch.setattr(os, "fdopen", lambda fd, *a, **k: Counted(real_fdopen(fd, *a, **k)))
+    with pytest.raises(ValueError) as info:
+        nn.load(status, max_bytes=100)
+    monkeypatch.undo()
+    assert str(info.value) == (f"load: {status} is over the limit of 100 bytes "
+                               f"(nn.load(path, max_bytes=...) to raise it)")
+    assert sum(read) == 101                  # one byte past the limit tells, the rest is never read
+
+
+def test_load_works_where_the_os_has_no_non_blocking_open(saved, monkeypatch):
+    model, path = saved
+    monkeypatch.delattr(os, "O_NONBLOCK")    # Windows
+    assert nn.load(path).state_dict() == model.state_dict()
 
 
 def test_a_good_file_round_trips_exactly(saved):

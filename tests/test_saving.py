@@ -96,10 +96,38 @@ def test_a_config_changed_after_the_model_was_made_is_checked_too(saved, key, va
     assert path.read_bytes() == good
 
 
+def test_the_reason_load_would_refuse_is_given_whole_once_with_the_path_save_was_given(saved):
+    model, path, good = saved
+    model.parameters()[0].label = "first weight"
+    with pytest.raises(ValueError) as info:
+        nn.save(model, path)
+    # load_state_dict's own sentence ends in a full stop: it is not doubled, and nothing is cut
+    assert str(info.value) == (
+        f"save: {path}: bad 'state' for the 'config' (2 inputs, layers [2, 1]): load_state_dict: "
+        f"missing key(s) ['L0.N0.w0']; unexpected key(s) ['first weight']. The saved model does not "
+        f"match this architecture (MLP(Layer(2 -> 2, tanh), Layer(2 -> 1, linear))). nn.load would "
+        f"refuse this file, so nothing was written (the file is unchanged)")
+    assert path.read_bytes() == good
+
+
+def test_many_parameters_labelled_alike_are_named_five_at_most_and_the_rest_marked(tmp_path):
+    model = MLP(2, [4, 1], seed=0)
+    params = model.parameters()
+    for i in range(6):                         # six labels used twice each
+        params[6 + i].label = params[i].label
+    with pytest.raises(ValueError) as info:
+        nn.save(model, tmp_path / "m.json")
+    assert str(info.value) == (
+        f"save: {tmp_path / 'm.json'}: several parameters are labelled ['L0.N0.b', 'L0.N0.w0', "
+        f"'L0.N0.w1', 'L0.N1.b', 'L0.N1.w0'] …; a model file keys weights by label, so one would be "
+        f"lost. Nothing was written.")
+    assert files(tmp_path) == []
+
+
 # --- only regular files ----------------------------------------------------------------------------
 
 def special_files(folder: Path) -> dict[str, Path]:
-    """A directory, a FIFO, a socket and (as root, as in CI) a character device like /dev/null."""
+    """A directory, a FIFO, a socket and (as root, as in CI) devices like /dev/null and /dev/loop0."""
     made = {"a directory": folder / "dir.json", "a FIFO (named pipe)": folder / "fifo.json"}
     made["a directory"].mkdir()
     os.mkfifo(made["a FIFO (named pipe)"])
@@ -110,6 +138,8 @@ def special_files(folder: Path) -> dict[str, Path]:
     try:
         os.mknod(folder / "null.json", 0o666 | stat.S_IFCHR, os.makedev(1, 3))
         made["a character device"] = folder / "null.json"
+        os.mknod(folder / "loop.json", 0o600 | stat.S_IFBLK, os.makedev(7, 0))
+        made["a block device"] = folder / "loop.json"
     except PermissionError:  # not root: the three above still cover the check
         pass
     return made
@@ -179,6 +209,55 @@ def test_long_file_names_get_a_temporary_name_that_fits(tmp_path):
     assert files(tmp_path) == sorted([longest, accented])
     with pytest.raises(ValueError, match=r"the file name 'mmmm.*' is 305 bytes; this file system allows 255"):
         nn.save(model, tmp_path / ("m" * 300 + ".json"))
+
+
+def fake_file_system(monkeypatch, name_max):
+    """pathconf as on a file system whose longest name is `name_max` bytes; None: one that will not say."""
+    real = os.pathconf
+
+    def pathconf(folder, name):
+        if name_max is None:
+            raise OSError(22, "Invalid argument")
+        return name_max if name == "PC_NAME_MAX" else real(folder, name)
+
+    monkeypatch.setattr(os, "pathconf", pathconf)
+
+
+@pytest.mark.parametrize("system,limit", [("eCryptfs", 143), ("silent", 255), ("no pathconf", 255)])
+def test_a_name_is_refused_when_longer_than_the_file_system_allows_or_255_if_it_will_not_say(
+        tmp_path, monkeypatch, system, limit):
+    if system == "no pathconf":
+        monkeypatch.delattr(os, "pathconf")          # Windows
+    else:
+        fake_file_system(monkeypatch, {"eCryptfs": 143, "silent": None}[system])
+    model = MLP(2, [1], seed=0)
+    fits = "m" * (limit - 5) + ".json"
+    nn.save(model, tmp_path / fits)
+    with pytest.raises(ValueError) as info:
+        nn.save(model, tmp_path / ("m" + fits))
+    assert str(info.value) == (f"save: the file name '{'m' * 48}…[{limit + 1} chars]' is "
+                               f"{limit + 1} bytes; this file system allows {limit}")
+    assert files(tmp_path) == [fits]
+
+
+def test_a_file_of_a_type_python_has_no_name_for_is_refused_as_a_special_file(tmp_path, monkeypatch):
+    path = tmp_path / "door.json"
+    path.write_text("a Solaris door")
+    real = os.stat
+
+    def door_stat(p, *args, **kwargs):        # what stat says of a door (S_IFDOOR) on Solaris
+        info = real(p, *args, **kwargs)
+        if os.fspath(p) == os.path.realpath(path):
+            return os.stat_result((0o150644, *tuple(info)[1:]))
+        return info
+
+    monkeypatch.setattr(os, "stat", door_stat)
+    with pytest.raises(ValueError) as info:
+        nn.save(MLP(2, [1], seed=0), path)
+    monkeypatch.undo()
+    assert str(info.value) == (f"save: {os.path.realpath(path)} is a special file, not a regular "
+                               f"file; it is left alone. Save the model to a file name instead.")
+    assert path.read_text() == "a Solaris door"
 
 
 # --- load: a stated size limit, the config checked before building, long numbers ------------------
@@ -300,3 +379,39 @@ def test_whatever_save_writes_load_reads_back_exactly(tmp_path_factory, config, 
     assert [p.data for p in loaded.parameters()] == [p.data for p in params]  # each in its place
     x = [0.5] * config["nin"]
     assert repr(loaded(x)) == repr(model(x))  # the same network: bit for bit
+
+
+# --- what the file holds -----------------------------------------------------------------------------
+
+def test_the_file_is_indented_json_in_a_fixed_order_with_every_number_as_python_writes_it(tmp_path):
+    model = MLP(1, [1], activation="tanh", seed=0)
+    model.parameters()[0].data = 0.1
+    model.parameters()[1].data = -1 / 3
+    nn.save(model, tmp_path / "m.json")
+    assert (tmp_path / "m.json").read_text() == """{
+ "format": "glassgrad-mlp/1",
+ "config": {
+  "nin": 1,
+  "nouts": [
+   1
+  ],
+  "activation": "tanh",
+  "output_activation": "linear",
+  "bias": true,
+  "init": "uniform",
+  "init_scale": 1.0,
+  "seed": 0
+ },
+ "state": {
+  "L0.N0.w0": 0.1,
+  "L0.N0.b": -0.3333333333333333
+ }
+}"""
+
+
+def test_a_wide_model_without_biases_round_trips(tmp_path):
+    # 1,001 weights and no biases: counted with biases it would look like a forged config
+    model = MLP(1, [1001], bias=False, seed=2)
+    nn.save(model, tmp_path / "wide.json")
+    loaded = nn.load(tmp_path / "wide.json")
+    assert loaded.config["bias"] is False and loaded.state_dict() == model.state_dict()
