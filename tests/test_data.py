@@ -86,10 +86,12 @@ def test_noisy_bit_pairs_are_named_by_their_seed():
     (lambda: two_moons(10.0), "two_moons: n must be a whole number ≥ 2 (one point per moon), got 10.0"),
     (lambda: two_moons(10, noise=-0.5), "two_moons: noise must be ≥ 0 (a standard deviation), got -0.5"),
     (lambda: two_moons(10, noise=math.nan), "two_moons: noise must be ≥ 0 (a standard deviation), got nan"),
+    (lambda: noisy_bit_pairs(True), "noisy_bit_pairs: n must be a positive whole number, got True"),
     (lambda: spiral(0), "spiral: n_per_class must be a positive whole number, got 0"),
     (lambda: spiral(10.0), "spiral: n_per_class must be a positive whole number, got 10.0"),
     (lambda: spiral(10, classes=1), "spiral: classes must be a whole number ≥ 2, got 1"),
     (lambda: spiral(10, classes=3.0), "spiral: classes must be a whole number ≥ 2, got 3.0"),
+    (lambda: spiral(10, classes=True), "spiral: classes must be a whole number ≥ 2, got True"),
     (lambda: spiral(10, noise=-0.5),
      "spiral: noise must be ≥ 0 (a standard deviation of the angle), got -0.5"),
     (lambda: spiral(10, noise=math.nan),
@@ -105,6 +107,30 @@ def test_datasets_refuse_bad_sizes_and_noise_in_words(call, words):
     with pytest.raises(ValueError) as info:
         call()
     assert str(info.value) == words
+
+
+def test_datasets_take_counts_that_come_out_of_numpy():
+    # a count computed with NumPy is an np.int64, not an int: it was refused as "not a whole number"
+    y = np.array([0, 2, 1, 2])
+    X, labels = spiral(np.int64(4), classes=y.max() + 1, noise=0.0)
+    assert X.shape == (12, 2) and labels.tolist() == [0] * 4 + [1] * 4 + [2] * 4
+    assert noisy_bit_pairs(np.int64(5))[0].shape == (5, 2)
+    assert two_moons(np.int64(5))[1].tolist() == [-1.0, -1.0, 1.0, 1.0, 1.0]
+
+
+def test_a_seed_names_the_same_dataset_in_every_version():
+    # The demos' figures and the notebooks' numbers were made from these draws: a change in how the
+    # noise is drawn or added (even one that keeps its distribution) changes every published result.
+    np.testing.assert_allclose(noisy_bit_pairs()[0][:2], [[-0.0760988181339869, 0.8988722545973566],
+                                                          [1.0881458832448776, 1.0271009946924208]],
+                               rtol=1e-12)
+    np.testing.assert_allclose(two_moons()[0][:2], [[1.0345584192064785, 0.0821618143501158],
+                                                    [1.0309891003686750, -0.0662455031797232]],
+                               rtol=1e-12)
+    np.testing.assert_allclose(spiral()[0][[1, 101, 201]],
+                               [[0.0001412385058006, 0.0101000226111226],
+                                [-0.0089871746621263, -0.0046109756725820],
+                                [0.0100804986663074, -0.0006433907827151]], rtol=1e-12)
 
 
 # --- two moons ---------------------------------------------------------------------------------------
@@ -239,10 +265,12 @@ def test_stratified_split_is_named_by_its_seed_and_shuffles_within_each_class():
     assert len(draws) == 5  # five seeds, five different test sets
 
 
-def test_a_split_with_an_empty_test_side_gives_integer_indices():
+def test_a_split_with_an_empty_side_gives_integer_indices():
     X, y = np.array([[1.0], [2.0], [3.0]]), np.array([0, 0, 1])
     train, test = stratified_split(y, 0.2, seed=0)  # 0.2 of 2 and of 1 round to no test rows
     assert train.tolist() == [0, 1, 2] and test.dtype == np.intp and X[test].shape == (0, 1)
+    train, test = stratified_split(y, 0.9, seed=0)  # 0.9 of 2 and of 1 round to every row
+    assert test.tolist() == [0, 1, 2] and train.dtype == np.intp and X[train].shape == (0, 1)
 
 
 # --- metrics -----------------------------------------------------------------------------------------
