@@ -6,6 +6,7 @@ dataset. Arrays are float64 with one row per sample; targets are a flat array (o
 
 from __future__ import annotations
 
+import math
 from numbers import Integral
 
 import numpy as np
@@ -49,12 +50,13 @@ def noisy_bit_pairs(n: int = 1000, noise: float = 0.1, seed: int = 1) -> tuple[n
     """`n` random bit pairs with Gaussian noise N(0, noise²) added to the inputs; target = XOR of the bits.
 
     The label is the XOR of the *clean* bits, so with small noise the task stays XOR; noise 0 gives
-    exact bits. Raises ValueError for n < 1 or a negative noise level.
+    exact bits. Raises ValueError for n < 1 or a negative or infinite noise level.
     """
     if not _is_whole(n) or n < 1:
         raise ValueError(f"noisy_bit_pairs: n must be a positive whole number, got {n!r}")
-    if not noise >= 0:
-        raise ValueError(f"noisy_bit_pairs: noise must be ≥ 0 (a standard deviation), got {noise!r}")
+    if not 0 <= noise < math.inf:  # also refuses NaN; an infinite spread gives no usable points
+        raise ValueError(f"noisy_bit_pairs: noise must be a finite number ≥ 0 (a standard deviation), "
+                         f"got {noise!r}")
     rng = np.random.default_rng(seed)
     bits = rng.integers(0, 2, size=(n, 2))
     X = bits + noise * rng.standard_normal((n, 2))
@@ -70,8 +72,9 @@ def two_moons(n: int = 100, noise: float = 0.1, seed: int = 1) -> tuple[np.ndarr
     """
     if not _is_whole(n) or n < 2:
         raise ValueError(f"two_moons: n must be a whole number ≥ 2 (one point per moon), got {n!r}")
-    if not noise >= 0:
-        raise ValueError(f"two_moons: noise must be ≥ 0 (a standard deviation), got {noise!r}")
+    if not 0 <= noise < math.inf:
+        raise ValueError(f"two_moons: noise must be a finite number ≥ 0 (a standard deviation), "
+                         f"got {noise!r}")
     rng = np.random.default_rng(seed)
     n_upper = n // 2
     t_upper = np.linspace(0.0, np.pi, n_upper)
@@ -101,8 +104,9 @@ def spiral(n_per_class: int = 100, classes: int = 3, noise: float = 0.2,
         raise ValueError(f"spiral: n_per_class must be a positive whole number, got {n_per_class!r}")
     if not _is_whole(classes) or classes < 2:
         raise ValueError(f"spiral: classes must be a whole number ≥ 2, got {classes!r}")
-    if not noise >= 0:
-        raise ValueError(f"spiral: noise must be ≥ 0 (a standard deviation of the angle), got {noise!r}")
+    if not 0 <= noise < math.inf:  # an infinite angle's sine is NaN
+        raise ValueError(f"spiral: noise must be a finite number ≥ 0 (a standard deviation of the "
+                         f"angle), got {noise!r}")
     rng = np.random.default_rng(seed)
     r = np.linspace(0.0, 1.0, n_per_class)
     X = np.zeros((n_per_class * classes, 2))
