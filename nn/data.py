@@ -136,10 +136,11 @@ def iris() -> tuple[np.ndarray, np.ndarray]:
     return X, y
 
 
-def stratified_split(y: np.ndarray, test_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def stratified_split(y: np.ndarray | list, test_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Indices (train, test): the same share of every class in the test set, drawn from `seed`."""
     if not 0.0 < test_fraction < 1.0:
         raise ValueError(f"stratified_split: test_fraction must be between 0 and 1, got {test_fraction!r}")
+    y = np.asarray(y)  # a list's `y == k` is one False, not a mask: every row would be lost
     rng = np.random.default_rng(seed)
     train, test = [], []
     for k in np.unique(y):

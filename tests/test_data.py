@@ -273,6 +273,14 @@ def test_stratified_split_is_named_by_its_seed_and_shuffles_within_each_class():
     assert len(draws) == 5  # five seeds, five different test sets
 
 
+def test_stratified_split_takes_labels_as_a_plain_list_of_names():
+    # a list (not an array) of species names: `list == name` is one False, and every row was lost
+    y = ["setosa"] * 4 + ["virginica"] * 6
+    train, test = stratified_split(y, 0.5, seed=1)
+    assert [y[i] for i in test].count("setosa") == 2 and [y[i] for i in test].count("virginica") == 3
+    assert sorted(train.tolist() + test.tolist()) == list(range(10))
+
+
 def test_a_split_with_an_empty_side_gives_integer_indices():
     X, y = np.array([[1.0], [2.0], [3.0]]), np.array([0, 0, 1])
     train, test = stratified_split(y, 0.2, seed=0)  # 0.2 of 2 and of 1 round to no test rows
@@ -291,6 +299,9 @@ def test_predicted_class_is_the_first_largest_score():
     assert predicted_class([Value(-1.0), Value(-0.5)]) == 1
     assert predicted_class([7.0]) == 0
     assert predicted_class(np.array([0.0, 0.0, 1.0])) == 2
+    with pytest.raises(ValueError) as info:
+        predicted_class([])
+    assert str(info.value) == "predicted_class: scores is an empty list; give one score per class"
 
 
 def test_accuracy_is_the_fraction_of_samples_predicted_right():
