@@ -127,8 +127,10 @@ def test_datasets_take_counts_that_come_out_of_numpy():
 
 
 def test_a_seed_names_the_same_dataset_in_every_version():
-    # The demos' figures and the notebooks' numbers were made from these draws: a change in how the
-    # noise is drawn or added (even one that keeps its distribution) changes every published result.
+    # The README's pictures (docs/moons.png, docs/spiral.png) and the figures quoted beside them were
+    # made from these draws: a change in how the noise is drawn or added, even one that keeps its
+    # distribution (subtracting it), changes every published result. (NumPy keeps its Generator's
+    # streams stable in practice; should an upgrade change them, re-run `make gallery` and these.)
     np.testing.assert_allclose(noisy_bit_pairs()[0][:2], [[-0.0760988181339869, 0.8988722545973566],
                                                           [1.0881458832448776, 1.0271009946924208]],
                                rtol=1e-12)
