@@ -6,6 +6,9 @@ dataset. Arrays are float64 with one row per sample; targets are a flat array (o
 
 from __future__ import annotations
 
+import math
+from numbers import Integral
+
 import numpy as np
 
 #: The four XOR rows and their targets: the output is 1 when exactly one input is 1.
@@ -26,6 +29,11 @@ HOUSES: list[tuple[float, float]] = [
 ]
 
 
+def _is_whole(n: object) -> bool:
+    """An int or a NumPy integer (a count often comes out of NumPy as `np.int64`), but not a bool."""
+    return isinstance(n, Integral) and not isinstance(n, bool)
+
+
 def xor(ones_column: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """The XOR truth table as arrays X (4, 2) and Y (4,).
 
@@ -42,12 +50,13 @@ def noisy_bit_pairs(n: int = 1000, noise: float = 0.1, seed: int = 1) -> tuple[n
     """`n` random bit pairs with Gaussian noise N(0, noise²) added to the inputs; target = XOR of the bits.
 
     The label is the XOR of the *clean* bits, so with small noise the task stays XOR; noise 0 gives
-    exact bits. Raises ValueError for n < 1 or a negative noise level.
+    exact bits. Raises ValueError for n < 1 or a negative or infinite noise level.
     """
-    if not isinstance(n, int) or n < 1:
+    if not _is_whole(n) or n < 1:
         raise ValueError(f"noisy_bit_pairs: n must be a positive whole number, got {n!r}")
-    if not noise >= 0:
-        raise ValueError(f"noisy_bit_pairs: noise must be ≥ 0 (a standard deviation), got {noise!r}")
+    if not 0 <= noise < math.inf:  # also refuses NaN; an infinite spread gives no usable points
+        raise ValueError(f"noisy_bit_pairs: noise must be a finite number ≥ 0 (a standard deviation), "
+                         f"got {noise!r}")
     rng = np.random.default_rng(seed)
     bits = rng.integers(0, 2, size=(n, 2))
     X = bits + noise * rng.standard_normal((n, 2))
@@ -61,10 +70,11 @@ def two_moons(n: int = 100, noise: float = 0.1, seed: int = 1) -> tuple[np.ndarr
     then Gaussian noise N(0, noise²) on both coordinates. No straight line separates the classes,
     which is the point. Labels are ±1 because the hinge loss wants them so.
     """
-    if not isinstance(n, int) or n < 2:
+    if not _is_whole(n) or n < 2:
         raise ValueError(f"two_moons: n must be a whole number ≥ 2 (one point per moon), got {n!r}")
-    if not noise >= 0:
-        raise ValueError(f"two_moons: noise must be ≥ 0 (a standard deviation), got {noise!r}")
+    if not 0 <= noise < math.inf:
+        raise ValueError(f"two_moons: noise must be a finite number ≥ 0 (a standard deviation), "
+                         f"got {noise!r}")
     rng = np.random.default_rng(seed)
     n_upper = n // 2
     t_upper = np.linspace(0.0, np.pi, n_upper)
@@ -90,12 +100,13 @@ def spiral(n_per_class: int = 100, classes: int = 3, noise: float = 0.2,
     noise N(0, noise²) on θ), at the point (r·sin θ, r·cos θ) — the three-class spiral of the
     best-known CNN course, which no linear classifier gets much above a third right.
     """
-    if not isinstance(n_per_class, int) or n_per_class < 1:
+    if not _is_whole(n_per_class) or n_per_class < 1:
         raise ValueError(f"spiral: n_per_class must be a positive whole number, got {n_per_class!r}")
-    if not isinstance(classes, int) or classes < 2:
+    if not _is_whole(classes) or classes < 2:
         raise ValueError(f"spiral: classes must be a whole number ≥ 2, got {classes!r}")
-    if not noise >= 0:
-        raise ValueError(f"spiral: noise must be ≥ 0 (a standard deviation of the angle), got {noise!r}")
+    if not 0 <= noise < math.inf:  # an infinite angle's sine is NaN
+        raise ValueError(f"spiral: noise must be a finite number ≥ 0 (a standard deviation of the "
+                         f"angle), got {noise!r}")
     rng = np.random.default_rng(seed)
     r = np.linspace(0.0, 1.0, n_per_class)
     X = np.zeros((n_per_class * classes, 2))
@@ -125,10 +136,11 @@ def iris() -> tuple[np.ndarray, np.ndarray]:
     return X, y
 
 
-def stratified_split(y: np.ndarray, test_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def stratified_split(y: np.ndarray | list, test_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Indices (train, test): the same share of every class in the test set, drawn from `seed`."""
     if not 0.0 < test_fraction < 1.0:
         raise ValueError(f"stratified_split: test_fraction must be between 0 and 1, got {test_fraction!r}")
+    y = np.asarray(y)  # a list's `y == k` is one False, not a mask: every row would be lost
     rng = np.random.default_rng(seed)
     train, test = [], []
     for k in np.unique(y):

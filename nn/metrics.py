@@ -11,6 +11,8 @@ from .losses import _class_batch
 def predicted_class(scores: Sequence[Any]) -> int:
     """The index of the largest score (the first one on a tie), for `Value`s or numbers."""
     numbers = [float(s) for s in scores]
+    if not numbers:  # else max()'s own words, which name no argument
+        raise ValueError("predicted_class: scores is an empty list; give one score per class")
     return max(range(len(numbers)), key=numbers.__getitem__)
 
 
