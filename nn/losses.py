@@ -118,6 +118,8 @@ def hinge(scores: Preds, labels: Any, margin: float = 1.0, reduction: str = "mea
 
 def l2(parameters: Sequence[Value], alpha: float) -> Value:
     """L2 regularisation alpha · Σ p². Gradient per parameter: 2·alpha·p."""
+    if isinstance(alpha, bool) or not (isinstance(alpha, Real) and math.isfinite(alpha)):
+        raise ValueError(f"l2: alpha must be a finite number, got {alpha!r:.40}")  # NaN otherwise
     return alpha * sum_values([p * p for p in parameters])
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from autograd import Value
-from nn import bce, bce_with_logits, cross_entropy, hinge, mse
+from nn import bce, bce_with_logits, cross_entropy, hinge, l2, mse
 
 # --- values and gradients at points worked out by hand ------------------------------------------
 
@@ -220,3 +220,15 @@ def test_each_refusal_reads_word_for_word(call, error, words):
         call()
     assert type(info.value) is error
     assert str(info.value) == words
+
+
+def test_l2_is_alpha_times_the_sum_of_squares_with_slope_two_alpha_p():
+    w, b = Value(3.0), Value(-0.5)
+    penalty = l2([w, b, 2.0], alpha=0.1)
+    penalty.backward()
+    assert penalty.data == pytest.approx(0.1 * (9.0 + 0.25 + 4.0), rel=1e-15)
+    assert (w.grad, b.grad) == (pytest.approx(0.6), pytest.approx(-0.1))
+    for alpha, shown in [(math.nan, "nan"), (-math.inf, "-inf"), (True, "True"), ("0.1", "'0.1'")]:
+        with pytest.raises(ValueError) as info:   # a NaN alpha made every gradient NaN
+            l2([w], alpha)
+        assert str(info.value) == f"l2: alpha must be a finite number, got {shown}"
