@@ -7,7 +7,7 @@ numbers, and returns the *mean* over samples unless ``reduction="sum"``.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from numbers import Integral, Real
 from typing import Any
 
@@ -15,6 +15,10 @@ from autograd import Value, logsumexp, sum_values
 from autograd.value import _to_float
 
 Preds = Value | float | Sequence[Value | float]
+
+# Iterable but no sequence of numbers: a string is one value, and a dict or a set has no order in
+# which to pair its items with targets (a dict would even give its keys).
+_NOT_A_SEQUENCE = (str, bytes, Mapping, Set)
 
 
 def _as_list(name: str, what: str, x: Any) -> list:
@@ -26,7 +30,7 @@ def _as_list(name: str, what: str, x: Any) -> list:
         return x
     if isinstance(x, (Value, Real)) or getattr(x, "ndim", None) == 0:
         return [x]
-    if isinstance(x, (str, bytes, dict)) or not isinstance(x, Iterable):
+    if isinstance(x, _NOT_A_SEQUENCE) or not isinstance(x, Iterable):
         raise TypeError(f"{name}: {what} must be a number, a Value or a sequence of them, got "
                         f"{type(x).__name__} {x!r:.40}")
     return list(x)
@@ -103,6 +107,8 @@ def hinge(scores: Preds, labels: Any, margin: float = 1.0, reduction: str = "mea
 
     Gradient per score: −yᵢ/n where the margin is violated, 0 where it is met.
     """
+    if isinstance(margin, bool) or not (isinstance(margin, Real) and math.isfinite(margin)):
+        raise ValueError(f"hinge: margin must be a finite number, got {margin!r:.40}")  # NaN otherwise
     ss, ys = _pairs("hinge", scores, labels)
     for y in ys:
         if y not in (-1.0, 1.0):
@@ -112,6 +118,8 @@ def hinge(scores: Preds, labels: Any, margin: float = 1.0, reduction: str = "mea
 
 def l2(parameters: Sequence[Value], alpha: float) -> Value:
     """L2 regularisation alpha · Σ p². Gradient per parameter: 2·alpha·p."""
+    if isinstance(alpha, bool) or not (isinstance(alpha, Real) and math.isfinite(alpha)):
+        raise ValueError(f"l2: alpha must be a finite number, got {alpha!r:.40}")  # NaN otherwise
     return alpha * sum_values([p * p for p in parameters])
 
 
@@ -157,7 +165,7 @@ def _class_batch(name: str, logits: Any, target: Any) -> tuple[list[list[Value]]
     Every problem is a ValueError or TypeError naming the argument, the sample and the value:
     an empty list, a non-integer or out-of-range target, a NaN or infinite logit.
     """
-    if isinstance(logits, (Value, Real, str, bytes)) or not isinstance(logits, Iterable):
+    if isinstance(logits, (Value, Real, *_NOT_A_SEQUENCE)) or not isinstance(logits, Iterable):
         raise TypeError(f"{name}: logits must be a list of Values or numbers (one per class), or "
                         f"a list of such lists, got {type(logits).__name__} {logits!r:.40}")
     logits = list(logits)
@@ -175,7 +183,7 @@ def _class_batch(name: str, logits: Any, target: Any) -> tuple[list[list[Value]]
                         f"per sample (a model with a single output is binary: compare signs or "
                         f"use bce)")
     if batch:
-        if isinstance(target, (str, bytes)) or not isinstance(target, Iterable):
+        if isinstance(target, _NOT_A_SEQUENCE) or not isinstance(target, Iterable):
             raise TypeError(f"{name}: logits is a batch of {len(logits)} samples, so target must "
                             f"be a list of {len(logits)} class indices, got "
                             f"{type(target).__name__} {target!r:.40}")
