@@ -73,8 +73,8 @@ class Module:
             x = state[key]
             try:  # bool is an int to Python, but True as a weight is a mistake in the file
                 number = float(x) if isinstance(x, Real) and not isinstance(x, bool) else None
-            except OverflowError:  # an int with 400 digits
-                number = math.inf
+            except OverflowError:  # an int with 400 digits has no float: refused like the others
+                number = None
             if number is None or not math.isfinite(number):
                 raise ValueError(f"load_state_dict: key {key!r} must be a finite number, got "
                                  f"{type(x).__name__} {x!r:.40}")
