@@ -158,7 +158,6 @@ class Layer(Module):
                  rng: random.Random | None = None, name: str = "L0") -> None:
         if not isinstance(nout, int) or isinstance(nout, bool) or nout < 1:
             raise ValueError(f"Layer: nout must be a positive int, got {nout!r}")
-        rng = rng if rng is not None else random.Random()
         self.name = name
         self.neurons = [Neuron(nin, activation, bias, init=init, init_scale=init_scale,
                                nout_hint=nout, rng=rng, name=f"{name}.N{j}") for j in range(nout)]
