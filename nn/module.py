@@ -112,6 +112,10 @@ class Neuron(Module):
             raise ValueError(f"Neuron: nin must be a positive int, got {nin!r}")
         self.activation = _check_choice("activation", activation, ACTIVATIONS)
         _check_choice("init", init, INITS)
+        if isinstance(init_scale, bool) or not (isinstance(init_scale, Real) and math.isfinite(init_scale)):
+            # nan or inf would make every weight NaN (or ±inf) without a word
+            raise ValueError(f"init_scale must be a finite number, got "
+                             f"{type(init_scale).__name__} {init_scale!r:.40}")
         rng = rng if rng is not None else random.Random()
         self.name = name
         self.w = [Value(_initial_weight(rng, init, init_scale, nin, nout_hint), label=f"{name}.w{i}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import pytest
 
@@ -404,8 +405,8 @@ def test_optimizers_refuse_what_is_not_a_list_of_parameters_in_words():
         SGD(m.parameters)
     with pytest.raises(TypeError, match=r"^Adam: got the function functools\.partial\("):
         Adam(functools.partial(m.parameters))  # a callable without a __name__ is shown as it is
-    with pytest.raises(TypeError, match=r"^SGD: expected a list of Values, e\.g\. SGD\(model\.parameters\(\), "
-                                        r"\.\.\.\), got int$"):
+    with pytest.raises(TypeError, match=r"^SGD: expected a list of Values, e\.g\. "
+                                        r"SGD\(model\.parameters\(\), \.\.\.\), got int$"):
         SGD(5)
     with pytest.raises(ValueError, match=r"^Adam: got no parameters to optimise$"):
         Adam([])
@@ -461,3 +462,26 @@ def test_adam_with_beta1_0_steps_by_the_sign_of_the_gradient():
         p.grad = g
         opt.step()
     assert p.data == pytest.approx(-0.1 + 0.1, abs=1e-8)
+
+
+@pytest.mark.parametrize("scale", [math.nan, math.inf, -math.inf, "0.5", True, None])
+def test_init_scale_must_be_a_finite_number(scale):
+    # nan or inf used to give NaN weights without a word; a string failed inside `random`.
+    with pytest.raises(ValueError, match=r"^init_scale must be a finite number, got "):
+        MLP(2, [3, 1], init_scale=scale, seed=0)
+
+
+@pytest.mark.parametrize("g", [math.inf, -math.inf, math.nan, 1e200])
+def test_adam_refuses_a_gradient_whose_square_overflows_and_changes_nothing(g):
+    # g = inf used to make the parameter NaN (inf / inf); g = 1e200 made g² = inf, so the
+    # parameter stopped moving for good, without a word.
+    p, q = Value(1.0, label="w"), Value(2.0, label="b")
+    opt = Adam([q, p], lr=0.1)
+    q.grad, p.grad = 1.0, g
+    shown = re.escape(repr(g))
+    with pytest.raises(ValueError, match=rf"^Adam: the gradient of parameter 1 \('w'\) is {shown}; its sq"):
+        opt.step()
+    assert (p.data, q.data, opt.t, opt.m, opt.v) == (1.0, 2.0, 0, [0.0, 0.0], [0.0, 0.0])
+    p.grad = 1e150  # large, but its square is a float: Adam's first step is still ±lr
+    opt.step()
+    assert p.data == pytest.approx(0.9) and q.data == pytest.approx(1.9)
