@@ -116,6 +116,8 @@ class Neuron(Module):
             # nan or inf would make every weight NaN (or ±inf) without a word
             raise ValueError(f"init_scale must be a finite number, got "
                              f"{type(init_scale).__name__} {init_scale!r:.40}")
+        if not isinstance(bias, bool):  # bias="no" is true to Python: it would add the biases
+            raise ValueError(f"bias must be True or False, got {type(bias).__name__} {bias!r:.40}")
         rng = rng if rng is not None else random.Random()
         self.name = name
         self.w = [Value(_initial_weight(rng, init, init_scale, nin, nout_hint), label=f"{name}.w{i}")

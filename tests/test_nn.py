@@ -488,3 +488,12 @@ def test_adam_refuses_a_gradient_whose_square_overflows_and_changes_nothing(g):
     p.grad = 1e150  # large, but its square is a float: Adam's first step is still ±lr
     opt.step()
     assert p.data == pytest.approx(0.9) and q.data == pytest.approx(1.9)
+
+
+@pytest.mark.parametrize("bias, shown", [("no", "str 'no'"), (0, "int 0"), (None, "NoneType None")])
+def test_bias_must_be_true_or_false(bias, shown):
+    # bias="no" used to give a model with biases (a non-empty string is true), which nn.save then
+    # refused to write.
+    with pytest.raises(ValueError) as info:
+        MLP(2, [3, 1], bias=bias, seed=0)
+    assert str(info.value) == f"bias must be True or False, got {shown}"
