@@ -73,8 +73,8 @@ class Module:
             x = state[key]
             try:  # bool is an int to Python, but True as a weight is a mistake in the file
                 number = float(x) if isinstance(x, Real) and not isinstance(x, bool) else None
-            except OverflowError:  # an int with 400 digits
-                number = math.inf
+            except OverflowError:  # an int with 400 digits has no float: refused like the others
+                number = None
             if number is None or not math.isfinite(number):
                 raise ValueError(f"load_state_dict: key {key!r} must be a finite number, got "
                                  f"{type(x).__name__} {x!r:.40}")
@@ -112,6 +112,12 @@ class Neuron(Module):
             raise ValueError(f"Neuron: nin must be a positive int, got {nin!r}")
         self.activation = _check_choice("activation", activation, ACTIVATIONS)
         _check_choice("init", init, INITS)
+        if isinstance(init_scale, bool) or not (isinstance(init_scale, Real) and math.isfinite(init_scale)):
+            # nan or inf would make every weight NaN (or ±inf) without a word
+            raise ValueError(f"init_scale must be a finite number, got "
+                             f"{type(init_scale).__name__} {init_scale!r:.40}")
+        if not isinstance(bias, bool):  # bias="no" is true to Python: it would add the biases
+            raise ValueError(f"bias must be True or False, got {type(bias).__name__} {bias!r:.40}")
         rng = rng if rng is not None else random.Random()
         self.name = name
         self.w = [Value(_initial_weight(rng, init, init_scale, nin, nout_hint), label=f"{name}.w{i}")
@@ -158,7 +164,6 @@ class Layer(Module):
                  rng: random.Random | None = None, name: str = "L0") -> None:
         if not isinstance(nout, int) or isinstance(nout, bool) or nout < 1:
             raise ValueError(f"Layer: nout must be a positive int, got {nout!r}")
-        rng = rng if rng is not None else random.Random()
         self.name = name
         self.neurons = [Neuron(nin, activation, bias, init=init, init_scale=init_scale,
                                nout_hint=nout, rng=rng, name=f"{name}.N{j}") for j in range(nout)]

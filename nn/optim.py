@@ -6,6 +6,7 @@ import math
 from collections.abc import Iterable
 
 from autograd import Value
+from autograd.value import shorten
 
 from .module import Module
 
@@ -84,6 +85,14 @@ class Adam(Optimizer):
         self.v = [0.0] * len(self.parameters)
 
     def step(self) -> None:
+        # Checked before anything changes: a g whose square is inf would make v = inf for good,
+        # so the parameter becomes inf/inf = NaN (g = ±inf) or never moves again (|g| > 1.3e154).
+        for i, p in enumerate(self.parameters):
+            if not math.isfinite(p.grad * p.grad):
+                raise ValueError(f"Adam: the gradient of parameter {i} ({shorten(str(p.label))!r}) is "
+                                 f"{p.grad!r}; its square is not a finite float, so Adam's running "
+                                 f"mean of g² would make the parameter NaN or stop it for good. Find "
+                                 f"where the loss overflows, or scale the loss down")
         self.t += 1
         (b1, b2), m, v = self.betas, self.m, self.v
         c1, c2 = 1.0 - b1 ** self.t, 1.0 - b2 ** self.t
