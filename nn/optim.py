@@ -29,10 +29,16 @@ class Optimizer:
                             f"...), got {type(parameters).__name__}") from None
         if not self.parameters:
             raise ValueError(f"{type(self).__name__}: got no parameters to optimise")
+        first: dict[Value, int] = {}
         for i, p in enumerate(self.parameters):
             if not isinstance(p, Value):
                 raise TypeError(f"{type(self).__name__}: parameter {i} is a "
                                 f"{type(p).__name__}, not a Value")
+            if p in first:  # model.parameters() + [w] with w already in the model
+                raise ValueError(f"{name}: parameter {i} ({shorten(p.label)!r}) is parameter "
+                                 f"{first[p]} again; list each parameter once, or every step moves "
+                                 f"it twice")
+            first[p] = i
         if isinstance(lr, bool) or not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
             raise ValueError(f"{type(self).__name__}: lr must be a positive number, got {lr!r}")
         self.lr = float(lr)

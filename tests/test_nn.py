@@ -412,6 +412,18 @@ def test_optimizers_refuse_what_is_not_a_list_of_parameters_in_words():
         Adam([])
 
 
+@pytest.mark.parametrize("make", [SGD, Adam])
+def test_a_parameter_listed_twice_is_refused_since_every_step_would_move_it_twice(make):
+    m = MLP(2, [1], seed=0)
+    w = m.parameters()[1]
+    with pytest.raises(ValueError) as info:
+        make([*m.parameters(), w], lr=0.1)  # an extra weight that is already in the model
+    assert str(info.value) == (f"{make.__name__}: parameter 3 ('L0.N0.w1') is parameter 1 again; "
+                               f"list each parameter once, or every step moves it twice")
+    twin = Value(w.data, label="L0.N0.w1")  # equal in value and label, but another parameter
+    assert len(make([*m.parameters(), twin], lr=0.1).parameters) == 4
+
+
 @pytest.mark.parametrize("lr", [0, 0.0, -0.1, math.inf, math.nan, True])
 def test_learning_rate_must_be_positive_and_finite(lr):
     with pytest.raises(ValueError, match=rf"^SGD: lr must be a positive number, got {lr!r}$"):
