@@ -504,7 +504,8 @@ def shorten(text: str, limit: int = 40) -> str:
 
 
 def path_from_root(root: Value, target: Value, ends: int = 3) -> str:
-    """One path from `root` down to `target` for messages: labels, or op names, joined by arrows.
+    """One path from `root` down to `target` (a node made by an op: the one whose rule failed) for
+    messages: labels, or op names, joined by arrows.
 
     A long path is shortened to its first and last `ends` nodes and a count of those left out,
     so that an error deep in a chain of 10⁵ ops is a few lines, not 400 KB.
@@ -515,9 +516,8 @@ def path_from_root(root: Value, target: Value, ends: int = 3) -> str:
             parent.setdefault(id(child), node)
     steps: list[str] = []
     node: Value | None = target
-    while node is not None:
-        steps.append(shorten(node.label) if node.label else
-                     shorten(node._op.name) if node._op is not None else f"{node.data:g}")
+    while node is not None:  # each node on the path has inputs (the target's), so an op made it
+        steps.append(shorten(node.label or node._op.name))
         node = parent.get(id(node))
     steps.reverse()
     if len(steps) > 2 * ends + 1:

@@ -277,6 +277,15 @@ def test_clamp_is_not_told_to_clamp():
     assert "(or clamp them)" not in str(info.value) and str(info.value).endswith("this clamp.")
 
 
+def test_clamp_to_a_single_point_gives_that_point():
+    # lo = hi is an interval (of one point), as the message for an empty one says: lo ≤ hi.
+    for x, slope in [(3.0, 0.0), (2.0, 1.0), (-1.0, 0.0)]:
+        v = Value(x)
+        y = v.clamp(lo=2.0, hi=2.0)
+        y.backward()
+        assert (y.data, v.grad) == (2.0, slope)
+
+
 # --- gradient graphs ------------------------------------------------------------------------------
 
 
@@ -406,6 +415,18 @@ def test_zero_to_a_positive_power_is_zero_with_the_power_rules_slope():
         Value(-1.0) ** 1.5
     with pytest.raises(ZeroDivisionError, match="0 to a negative power"):
         Value(0.0) ** -0.5
+
+
+def test_the_infinite_slope_of_a_root_at_zero_is_refused_in_the_power_rules_words():
+    # √x = x ** 0.5 at x = 0: the slope 0.5·0**(-0.5) is infinite, and the backward pass says so in
+    # the engine's words (Python's own `0.0 ** -0.5` says "0.0 cannot be raised to a negative power").
+    with pytest.raises(ZeroDivisionError) as info:
+        (Value(0.0) ** 0.5).backward()
+    assert str(info.value) == (
+        "backward through **(x = 0): the local derivative (∂out/∂x = 0.5·x**(0.5-1)) cannot be "
+        "evaluated here: 0 to a negative power (-0.5) divides by zero. The gradient is infinite or "
+        "undefined at this point; move the input away from it (clamp it, or add a small epsilon). "
+        "Path from the root: **.")
 
 
 def test_a_value_exponent_has_a_slope_at_base_zero_and_none_below():
@@ -785,3 +806,31 @@ def test_sums_and_maxima_of_lists_take_exactly_the_inputs_given():
     one = maximum(x)                                           # one Value, not a list of them
     assert (one.op, one.children, one.data) == ("max", (x,), 1.0)
     assert maximum([x, 2.0]).data == 2.0
+
+
+def test_list_functions_take_numbers_of_any_kind_and_say_in_full_what_they_refuse():
+    from autograd import logsumexp, sum_values
+    from autograd.ops import LOGSUMEXP, MAX, maximum
+
+    x = Value(1.0)
+    assert maximum([x, 2]).data == 2.0 and logsumexp([0, 0]).data == math.log(2.0)  # ints too
+    for call, words in [
+        (lambda: logsumexp("abc"), "logsumexp: values must be a list of Values or numbers, got str 'abc'"),
+        (lambda: logsumexp(x), "logsumexp: values must be a list of Values or numbers, got Value "
+                               "Value(data=1, grad=0)"),
+        (lambda: sum_values([], start=Decimal(0)), "sum: operand: expected a real number (int, float, "
+                                                   "bool or NumPy scalar), got Decimal Decimal('0'); "
+                                                   "convert it first with float(x)"),
+    ]:
+        with pytest.raises(TypeError) as info:
+            call()
+        assert str(info.value) == words
+    with pytest.raises(ValueError) as info:
+        maximum([])
+    assert str(info.value) == "maximum: values is an empty list; give it at least one Value or number"
+    # The ops themselves, called with no inputs at all, name themselves.
+    for op in (MAX, LOGSUMEXP):
+        with pytest.raises(ValueError) as info:
+            op()
+        assert str(info.value).startswith(f"{op.name}(): {op.name} of no inputs has no value; give it at "
+                                          f"least one number.")
