@@ -455,6 +455,15 @@ def test_powers_declare_where_they_are_smooth():
     assert POW.bind(p=0.5).margin(2.0) == 2.0 and POW.bind(p=1.5).margin(-2.0) == -2.0
 
 
+def test_max_declares_the_distance_to_its_nearest_tie_as_where_it_is_smooth():
+    # max has a kink wherever the two largest inputs tie; they meet when each moves half their gap.
+    from autograd.ops import MAX
+
+    assert MAX.margin(3.0) == math.inf                                 # one input: max is x itself
+    assert MAX.margin(0.0, 3.0, 1.0) == 1.0 and MAX.margin(2.0, -4.0) == 3.0
+    assert MAX.margin(1.0, 5.0, 1.0, 5.0) == 0.0                        # a tie: at the kink
+
+
 # --- what defop records -----------------------------------------------------------------------------
 
 
