@@ -688,6 +688,21 @@ def test_a_deep_copy_copies_the_graph_with_its_shape():
     assert twin.children[1].children[0] is h2 and h2.children[0] is h2.children[1]  # shared stays shared
 
 
+def test_a_shallow_copy_is_a_new_node_on_the_same_inputs():
+    # copy.copy(node): the same number, grad, label and op, the inputs shared (not copied), so a
+    # backward pass through the copy reaches the original leaves.
+    import copy
+
+    x = Value(2.0, label="x")
+    y = x * x
+    y.label, y.grad = "y", 0.5
+    twin = copy.copy(y)
+    assert twin is not y and (twin.data, twin.grad, twin.label, twin.op_info) == (4.0, 0.5, "y", y.op_info)
+    assert twin.children == (x, x) and twin.children[0] is x
+    twin.backward()
+    assert x.grad == 4.0
+
+
 def test_backward_takes_any_real_number_as_its_seed_and_refuses_the_rest():
     for seed in (2, 2.0, np.float64(2.0), True):
         x = Value(3.0)
