@@ -328,7 +328,7 @@ def _reduce(node: Value) -> tuple:
     state = (node.data, node.grad, node.label, node._op, node.children)
     if not node.children or id(node) in _AHEAD.ids:  # a leaf, or its inputs came before it
         return _rebuild, state
-    prelude = topological_order(node)[:-1]
+    *prelude, _ = topological_order(node)  # every node behind this one (which comes last)
     return _rebuild_after, (prelude, _Release([id(n) for n in prelude if n.children]), *state)
 
 

@@ -798,6 +798,21 @@ def test_a_pickle_that_fails_on_one_op_leaves_the_rest_of_the_graph_picklable(dr
     assert back.data == 0.5 and len(topological_order(back)) == len(topological_order(node))
 
 
+def test_a_graph_pickles_in_a_new_thread_as_in_the_main_thread():
+    # A worker thread saving a checkpoint: each thread keeps its own pickling bookkeeping.
+    import pickle
+    import threading
+
+    x = Value(2.0, label="x")
+    y = (x * x).tanh() + x
+    out: list = []
+    worker = threading.Thread(target=lambda: out.append(pickle.loads(pickle.dumps(y))))
+    worker.start()
+    worker.join()
+    assert [(n.data, n.label, n.op) for n in topological_order(out[0])] == [
+        (n.data, n.label, n.op) for n in topological_order(y)]
+
+
 def test_copies_of_several_roots_keep_the_nodes_they_share_shared():
     import copy
     import pickle
