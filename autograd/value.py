@@ -358,7 +358,7 @@ class _Release:
         return _nothing, ()
 
     def __del__(self) -> None:
-        self.forget()  # a second time after __reduce__: those ids are no longer there
+        self.forget()  # the failed pickle's case; after __reduce__ there is nothing left to take out
 
 
 def _nothing() -> None:
