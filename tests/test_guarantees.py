@@ -506,6 +506,7 @@ def test_an_op_family_binds_its_parameters_into_its_text_once(drop_ops):
     assert (three.params, three.expr, three.formulas, three.symbol) == (
         {"k": 3.0}, "3·x", ("3",), "t_scale(k=3)")
     assert three.forward(2.0) == 6.0 and three.local(2.0, 6.0) == (3.0,) and three.margin(-2.0) == 2.0
+    assert three.name == "t_scale" and scale(Value(1.0), k=5.0).op == "t_scale"  # a node names the family
     shift = defop("t_shift", lambda x, c: x + c, lambda x, out, c: (1.0,), params={"c": 0.5},
                   symbol="+{c}")
     assert shift.bind(c=0.25).symbol == "+0.25" and shift.bind(c=2).symbol == "+2"
