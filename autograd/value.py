@@ -310,24 +310,26 @@ class Value:
 
 # Pickling a Value writes the nodes behind it first, leaves first, and then the node itself: when
 # a node is written its inputs are already in the pickle (a back-reference), so a chain of a
-# million nodes pickles without deep recursion. `_AHEAD` holds, per thread, the ids of nodes
-# being written that way; their own reduction is then the shallow one.
-_AHEAD = threading.local()
+# million nodes pickles without deep recursion. While such a prelude is being written, its nodes'
+# ids are in this thread's `_AHEAD.ids`, and their own reduction is the shallow one. The
+# `_Release` written right after the prelude takes them out again; if the pickle fails before
+# that (an op that cannot be saved), the failed pickle drops the `_Release` unwritten, and it takes
+# them out then. No pickle leaves ids behind: a stale one would make a later pickle write a node
+# whose inputs are not in it yet the shallow way, recursing once per node of a deep graph.
+class _Ahead(threading.local):
+    def __init__(self) -> None:
+        self.ids: set[int] = set()
+
+
+_AHEAD = _Ahead()
 
 
 def _reduce(node: Value) -> tuple:
     state = (node.data, node.grad, node.label, node._op, node.children)
-    if not node.children:
+    if not node.children or id(node) in _AHEAD.ids:  # a leaf, or its inputs came before it
         return _rebuild, state
-    ahead: set[int] = getattr(_AHEAD, "ids", None) or set()
-    _AHEAD.ids = ahead
-    if id(node) in ahead:  # written as part of a later node's prelude: its inputs came before it
-        ahead.discard(id(node))
-        return _rebuild, state
-    prelude = topological_order(node)[:-1]
-    ids = [id(n) for n in prelude if n.children]
-    ahead.update(ids)
-    return _rebuild_after, (prelude, _Release(ids), *state)
+    *prelude, _ = topological_order(node)  # every node behind this one (which comes last)
+    return _rebuild_after, (prelude, _Release([id(n) for n in prelude if n.children]), *state)
 
 
 def _rebuild(data: float, grad: float, label: str, op: Op | None, children: tuple) -> Value:
@@ -341,16 +343,22 @@ def _rebuild_after(prelude: list, release: None, *state: Any) -> Value:
 
 
 class _Release:
-    """Written right after a prelude: forgets the ids that no longer need the shallow form."""
+    """The ids of a prelude, marked as written ahead from its making until it is written (right
+    after the prelude) or dropped unwritten (the pickle failed), whichever comes first."""
 
     def __init__(self, ids: list[int]) -> None:
-        self.ids = ids
+        self.ahead, self.ids = _AHEAD.ids, ids  # this thread's set, even if dropped in another
+        self.ahead.update(ids)
+
+    def forget(self) -> None:
+        self.ahead.difference_update(self.ids)
 
     def __reduce__(self) -> tuple:
-        ahead = getattr(_AHEAD, "ids", set())
-        for i in self.ids:
-            ahead.discard(i)
+        self.forget()
         return _nothing, ()
+
+    def __del__(self) -> None:
+        self.forget()  # the failed pickle's case; after __reduce__ there is nothing left to take out
 
 
 def _nothing() -> None:
@@ -496,7 +504,8 @@ def shorten(text: str, limit: int = 40) -> str:
 
 
 def path_from_root(root: Value, target: Value, ends: int = 3) -> str:
-    """One path from `root` down to `target` for messages: labels, or op names, joined by arrows.
+    """One path from `root` down to `target` (a node made by an op: the one whose rule failed) for
+    messages: labels, or op names, joined by arrows.
 
     A long path is shortened to its first and last `ends` nodes and a count of those left out,
     so that an error deep in a chain of 10⁵ ops is a few lines, not 400 KB.
@@ -507,9 +516,8 @@ def path_from_root(root: Value, target: Value, ends: int = 3) -> str:
             parent.setdefault(id(child), node)
     steps: list[str] = []
     node: Value | None = target
-    while node is not None:
-        steps.append(shorten(node.label) if node.label else
-                     shorten(node._op.name) if node._op is not None else f"{node.data:g}")
+    while node is not None:  # each node on the path has inputs (the target's), so an op made it
+        steps.append(shorten(node.label or node._op.name))
         node = parent.get(id(node))
     steps.reverse()
     if len(steps) > 2 * ends + 1:

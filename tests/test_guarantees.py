@@ -277,6 +277,15 @@ def test_clamp_is_not_told_to_clamp():
     assert "(or clamp them)" not in str(info.value) and str(info.value).endswith("this clamp.")
 
 
+def test_clamp_to_a_single_point_gives_that_point():
+    # lo = hi is an interval (of one point), as the message for an empty one says: lo ≤ hi.
+    for x, slope in [(3.0, 0.0), (2.0, 1.0), (-1.0, 0.0)]:
+        v = Value(x)
+        y = v.clamp(lo=2.0, hi=2.0)
+        y.backward()
+        assert (y.data, v.grad) == (2.0, slope)
+
+
 # --- gradient graphs ------------------------------------------------------------------------------
 
 
@@ -408,6 +417,18 @@ def test_zero_to_a_positive_power_is_zero_with_the_power_rules_slope():
         Value(0.0) ** -0.5
 
 
+def test_the_infinite_slope_of_a_root_at_zero_is_refused_in_the_power_rules_words():
+    # √x = x ** 0.5 at x = 0: the slope 0.5·0**(-0.5) is infinite, and the backward pass says so in
+    # the engine's words (Python's own `0.0 ** -0.5` says "0.0 cannot be raised to a negative power").
+    with pytest.raises(ZeroDivisionError) as info:
+        (Value(0.0) ** 0.5).backward()
+    assert str(info.value) == (
+        "backward through **(x = 0): the local derivative (∂out/∂x = 0.5·x**(0.5-1)) cannot be "
+        "evaluated here: 0 to a negative power (-0.5) divides by zero. The gradient is infinite or "
+        "undefined at this point; move the input away from it (clamp it, or add a small epsilon). "
+        "Path from the root: **.")
+
+
 def test_a_value_exponent_has_a_slope_at_base_zero_and_none_below():
     # d(a**b)/db = a**b · ln a: at a = 0 (with b > 0) the limit 0 is used; for a < 0 there is none.
     a, b = Value(0.0), Value(2.0)
@@ -432,6 +453,15 @@ def test_powers_declare_where_they_are_smooth():
     assert POW.bind(p=2.0).margin(-3.0) == math.inf and POW.bind(p=0.0).margin(-3.0) == math.inf
     assert POW.bind(p=-1.0).margin(-3.0) == 3.0 and POW.bind(p=-2.0).margin(0.5) == 0.5
     assert POW.bind(p=0.5).margin(2.0) == 2.0 and POW.bind(p=1.5).margin(-2.0) == -2.0
+
+
+def test_max_declares_the_distance_to_its_nearest_tie_as_where_it_is_smooth():
+    # max has a kink wherever the two largest inputs tie; they meet when each moves half their gap.
+    from autograd.ops import MAX
+
+    assert MAX.margin(3.0) == math.inf                                 # one input: max is x itself
+    assert MAX.margin(0.0, 3.0, 1.0) == 1.0 and MAX.margin(2.0, -4.0) == 3.0
+    assert MAX.margin(1.0, 5.0, 1.0, 5.0) == 0.0                        # a tie: at the kink
 
 
 # --- what defop records -----------------------------------------------------------------------------
@@ -476,6 +506,7 @@ def test_an_op_family_binds_its_parameters_into_its_text_once(drop_ops):
     assert (three.params, three.expr, three.formulas, three.symbol) == (
         {"k": 3.0}, "3·x", ("3",), "t_scale(k=3)")
     assert three.forward(2.0) == 6.0 and three.local(2.0, 6.0) == (3.0,) and three.margin(-2.0) == 2.0
+    assert three.name == "t_scale" and scale(Value(1.0), k=5.0).op == "t_scale"  # a node names the family
     shift = defop("t_shift", lambda x, c: x + c, lambda x, out, c: (1.0,), params={"c": 0.5},
                   symbol="+{c}")
     assert shift.bind(c=0.25).symbol == "+0.25" and shift.bind(c=2).symbol == "+2"
@@ -658,6 +689,21 @@ def test_a_deep_copy_copies_the_graph_with_its_shape():
     assert twin.children[1].children[0] is h2 and h2.children[0] is h2.children[1]  # shared stays shared
 
 
+def test_a_shallow_copy_is_a_new_node_on_the_same_inputs():
+    # copy.copy(node): the same number, grad, label and op, the inputs shared (not copied), so a
+    # backward pass through the copy reaches the original leaves.
+    import copy
+
+    x = Value(2.0, label="x")
+    y = x * x
+    y.label, y.grad = "y", 0.5
+    twin = copy.copy(y)
+    assert twin is not y and (twin.data, twin.grad, twin.label, twin.op_info) == (4.0, 0.5, "y", y.op_info)
+    assert twin.children == (x, x) and twin.children[0] is x
+    twin.backward()
+    assert x.grad == 4.0
+
+
 def test_backward_takes_any_real_number_as_its_seed_and_refuses_the_rest():
     for seed in (2, 2.0, np.float64(2.0), True):
         x = Value(3.0)
@@ -719,6 +765,55 @@ def test_a_long_chain_pickles_and_copies_without_hitting_the_recursion_limit():
         assert back.data == 0.5 and len(topological_order(back)) == len(topological_order(node))
 
 
+def test_a_saved_chain_grows_in_proportion_to_its_length():
+    # Each node is written once, its inputs as back-references: twice the nodes, twice the bytes
+    # (about), not four times, as when every node lists all those before it again.
+    import pickle
+
+    def chain(length: int) -> Value:
+        node = Value(0.5, label="x")
+        for _ in range(length):
+            node = node * 1.0
+        return node
+
+    small, large = len(pickle.dumps(chain(400))), len(pickle.dumps(chain(800)))
+    assert 1.8 < large / small < 2.2
+
+
+def test_a_pickle_that_fails_on_one_op_leaves_the_rest_of_the_graph_picklable(drop_ops):
+    # An op that is no longer registered cannot be saved; the pickle fails there. The part of the
+    # graph it had not written yet must pickle afterwards like any graph: a failed pickle leaves
+    # no bookkeeping behind that would make a later one recurse once per node.
+    import pickle
+    import sys
+
+    node = Value(0.5, label="x")
+    for _ in range(2 * sys.getrecursionlimit()):
+        node = node * 1.0
+    drop_ops.append("t_unsaved")
+    unsaved = defop("t_unsaved", lambda v: v, lambda v, out: (1.0,))(Value(1.0))
+    del REGISTRY["t_unsaved"]
+    with pytest.raises(TypeError, match="^op 't_unsaved' cannot be saved"):
+        pickle.dumps(node + unsaved)                    # the unsaved op's side is written first
+    back = pickle.loads(pickle.dumps(node))
+    assert back.data == 0.5 and len(topological_order(back)) == len(topological_order(node))
+
+
+def test_a_graph_pickles_in_a_new_thread_as_in_the_main_thread():
+    # A worker thread saving a checkpoint: each thread keeps its own pickling bookkeeping.
+    import pickle
+    import threading
+
+    x = Value(2.0, label="x")
+    y = (x * x).tanh() + x
+    out: list = []
+    worker = threading.Thread(target=lambda: out.append(pickle.loads(pickle.dumps(y))))
+    worker.start()
+    worker.join()
+    assert [(n.data, n.label, n.op) for n in topological_order(out[0])] == [
+        (n.data, n.label, n.op) for n in topological_order(y)]
+
+
 def test_copies_of_several_roots_keep_the_nodes_they_share_shared():
     import copy
     import pickle
@@ -751,3 +846,31 @@ def test_sums_and_maxima_of_lists_take_exactly_the_inputs_given():
     one = maximum(x)                                           # one Value, not a list of them
     assert (one.op, one.children, one.data) == ("max", (x,), 1.0)
     assert maximum([x, 2.0]).data == 2.0
+
+
+def test_list_functions_take_numbers_of_any_kind_and_say_in_full_what_they_refuse():
+    from autograd import logsumexp, sum_values
+    from autograd.ops import LOGSUMEXP, MAX, maximum
+
+    x = Value(1.0)
+    assert maximum([x, 2]).data == 2.0 and logsumexp([0, 0]).data == math.log(2.0)  # ints too
+    for call, words in [
+        (lambda: logsumexp("abc"), "logsumexp: values must be a list of Values or numbers, got str 'abc'"),
+        (lambda: logsumexp(x), "logsumexp: values must be a list of Values or numbers, got Value "
+                               "Value(data=1, grad=0)"),
+        (lambda: sum_values([], start=Decimal(0)), "sum: operand: expected a real number (int, float, "
+                                                   "bool or NumPy scalar), got Decimal Decimal('0'); "
+                                                   "convert it first with float(x)"),
+    ]:
+        with pytest.raises(TypeError) as info:
+            call()
+        assert str(info.value) == words
+    with pytest.raises(ValueError) as info:
+        maximum([])
+    assert str(info.value) == "maximum: values is an empty list; give it at least one Value or number"
+    # The ops themselves, called with no inputs at all, name themselves.
+    for op in (MAX, LOGSUMEXP):
+        with pytest.raises(ValueError) as info:
+            op()
+        assert str(info.value).startswith(f"{op.name}(): {op.name} of no inputs has no value; give it at "
+                                          f"least one number.")
