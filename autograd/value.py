@@ -540,6 +540,8 @@ def _domain_message(op: Op, children: tuple[Value, ...], err: Exception) -> str:
     elif detail == "float division by zero":
         detail = "division by zero"
     need = f"; {op.name} needs {op.domain}" if op.domain else ""
+    if not children:  # a variadic op given nothing: there are no inputs to check or clamp
+        return f"{op.name}({given}): {detail}{need}."
     hint = ""
     if op.name == "log" and children and (children[0].op == "sigmoid" or any(
             c.op == "sigmoid" for c in children[0].children)):
