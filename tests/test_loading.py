@@ -149,6 +149,19 @@ def test_loading_a_file_that_does_not_exist_is_file_not_found_naming_it(tmp_path
     assert str(tmp_path / "missing.json") in str(info.value)
 
 
+class OpenFile:
+    """A file object as `os.fdopen` returns it, to stand in for it with one method changed."""
+
+    def __init__(self, f):
+        self.f = f
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.f.close()
+
+
 def test_a_file_that_grows_past_the_limit_or_does_not_say_its_size_is_read_one_byte_past_it(monkeypatch):
     status = Path("/proc/self/status")       # a regular file whose size reads as 0 bytes
     if not status.is_file() or status.stat().st_size != 0:
@@ -156,16 +169,7 @@ def test_a_file_that_grows_past_the_limit_or_does_not_say_its_size_is_read_one_b
     read: list[int] = []
     real_fdopen = os.fdopen
 
-    class Counted:
-        def __init__(self, f):
-            self.f = f
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            self.f.close()
-
+    class Counted(OpenFile):
         def read(self, *args):
             data = self.f.read(*args)
             read.append(len(data))
@@ -263,16 +267,7 @@ def test_a_disk_error_while_writing_keeps_the_previous_file(saved, monkeypatch):
     good = path.read_bytes()
     real_fdopen = os.fdopen
 
-    class FullDisk:
-        def __init__(self, f):
-            self.f = f
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            self.f.close()
-
+    class FullDisk(OpenFile):
         def write(self, text):
             self.f.write(text[: len(text) // 2])   # half of it lands, then the disk is full
             raise OSError(28, "No space left on device")
