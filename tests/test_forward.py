@@ -175,6 +175,32 @@ def test_fast_walk_is_the_plain_walk_bit_for_bit_and_never_falls_back(expr, data
         assert bits(fast[node]) == bits(plain[node]), (node, fast[node], plain[node], expr)
 
 
+def test_jvp_jacobian_and_hvp_walk_fast_to_the_end_on_ops_of_one_to_five_inputs():
+    """The same promise on one fixed function (quick to fail, nothing to shrink): every node kind
+    the fast walk spells out (1, 2, 3 inputs) and the general one (4, 5) gives tangent_rule's
+    numbers, with no hand-over to the plain walk."""
+    def f(a, b, c, d):
+        u = LERP(a.exp(), b * c, d.tanh())
+        return SUM(DET2(u, a, b, c * d), u, a, b, c) * u
+
+    xs, ts = [0.3, -0.8, 1.2, 0.5], [0.7, -1.3, 0.4, 1.1]
+    leaves = [Value(x) for x in xs]
+    root = f(*leaves)
+    order = forward_order([root])
+    plain = tangent_rule(order, dict(zip(leaves, ts)))
+    want_H = [[h.data for h in grad(g, leaves)] for g in grad(f(*leaves), leaves, create_graph=True)]
+    with mock.patch.object(forward, "tangent_rule", side_effect=AssertionError("fell back")):
+        slope = jvp(f, xs, ts)[1]
+        J = jacobian(f, xs, mode="fwd")
+        Hv = hvp(f, xs, ts)
+    assert bits(slope) == bits(plain[root])
+    assert all(bits(fast) == bits(plain[node])
+               for node, fast in fast_tangent_rule(order, dict(zip(leaves, ts))).items())
+    assert all(math.isclose(a, g.data, rel_tol=1e-12) for a, g in zip(J[0], grad(root, leaves)))
+    for i, row in enumerate(want_H):
+        assert math.isclose(Hv[i], sum(h * t for h, t in zip(row, ts)), rel_tol=1e-9)
+
+
 # --- fixed cases: a list of outputs, user ops, the exercise's solutions ------------------------
 
 
@@ -196,6 +222,8 @@ def test_jacobian_modes_counts_and_visits():
     assert fwd.visits == 2 * 5 and rev.visits == 3 + 3 + 2  # forward walks all 5 nodes per pass
     scalar = jacobian(lambda x, y, z: x * y * z, [1.0, 2.0, 3.0])
     assert (scalar.mode, scalar.passes, scalar) == ("rev", 1, [[6.0, 3.0, 2.0]])
+    tie = jacobian(lambda x, y: [x * y, x + y], [1.0, 2.0])  # 2 and 2 passes: reverse
+    assert (tie.mode, tie.passes, tie) == ("rev", 2, [[2.0, 1.0], [1.0, 1.0]])
 
 
 def test_hessian_and_hvp_of_a_known_function():
