@@ -175,13 +175,19 @@ def test_fast_walk_is_the_plain_walk_bit_for_bit_and_never_falls_back(expr, data
         assert bits(fast[node]) == bits(plain[node]), (node, fast[node], plain[node], expr)
 
 
+NORM3 = Op(  # a user's three-input op whose local derivatives read its output
+    "norm3", lambda a, b, c: math.sqrt(a * a + b * b + c * c),
+    lambda a, b, c, out: (a / out, b / out, c / out), args=("a", "b", "c"))
+
+
 def test_jvp_jacobian_and_hvp_walk_fast_to_the_end_on_ops_of_one_to_five_inputs():
     """The same promise on one fixed function (quick to fail, nothing to shrink): every node kind
     the fast walk spells out (1, 2, 3 inputs) and the general one (4, 5) gives tangent_rule's
     numbers, with no hand-over to the plain walk."""
     def f(a, b, c, d):
-        u = LERP(a.exp(), b * c, d.tanh())
-        return SUM(DET2(u, a, b, c * d), u, a, b, c) * u
+        u = LERP(a.exp(), (b * c).sin(), d.tanh())
+        still = DET2(b, c, c, b)  # its inputs do not move along a or d alone (jacobian's columns)
+        return SUM(DET2(u, a, b, c * d), u, NORM3(a, b, u), still, c) * u
 
     xs, ts = [0.3, -0.8, 1.2, 0.5], [0.7, -1.3, 0.4, 1.1]
     leaves = [Value(x) for x in xs]
