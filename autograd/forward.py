@@ -138,7 +138,7 @@ def _fast_walk(order: Sequence[Value], seeds: Mapping[Value, float], tangent: di
             ta, tb = tangent[a], tangent[b]
             if ta or tb:
                 da, db = local(a.data, b.data, node.data)
-                tangent[node] = da * ta + db * tb
+                tangent[node] = 0.0 + da * ta + db * tb  # from 0.0, as tangent_rule sums: never -0.0
             else:
                 tangent[node] = 0.0
         elif n == 1:
@@ -154,7 +154,7 @@ def _fast_walk(order: Sequence[Value], seeds: Mapping[Value, float], tangent: di
             ta, tb, tc = tangent[a], tangent[b], tangent[c]
             if ta or tb or tc:
                 da, db, dc = local(a.data, b.data, c.data, node.data)
-                tangent[node] = da * ta + db * tb + dc * tc
+                tangent[node] = 0.0 + da * ta + db * tb + dc * tc
             else:
                 tangent[node] = 0.0
         elif not any(tangent[child] for child in children):
@@ -203,7 +203,8 @@ def _outputs(where: str, out: Any) -> tuple[list[Value], bool]:
         return [out], False
     if isinstance(out, (list, tuple)) and out and all(isinstance(o, Value) for o in out):
         return list(out), True
-    bad = next((o for o in out if not isinstance(o, Value)), None) if isinstance(out, (list, tuple)) \
+    # a non-empty list here holds something that is not a Value (else it was returned above)
+    bad = next(o for o in out if not isinstance(o, Value)) if isinstance(out, (list, tuple)) \
         and out else out
     raise TypeError(f"{where}: f must return a Value computed from its arguments, or a non-empty "
                     f"list of them; got {type(out).__name__} {out!r:.60}"
@@ -284,9 +285,7 @@ def jacobian(f: Callable[..., Outputs], inputs: Sequence[float], mode: str = "au
     xs = _numbers("jacobian", "inputs", inputs)
     leaves, outputs, _ = _trace("jacobian", f, xs)
     n, m = len(leaves), len(outputs)
-    if mode == "auto":
-        mode = "fwd" if n < m else "rev"
-    if mode == "fwd":
+    if mode == "fwd" or (mode == "auto" and n < m):
         order = forward_order(outputs)
         columns = []
         for leaf in leaves:
@@ -352,4 +351,4 @@ def hvp(f: Callable[..., Value], inputs: Sequence[float], v: Sequence[float]) ->
     vs = _numbers("hvp", "v", v, len(xs))
     leaves, grads = _gradient_graph("hvp", f, xs)
     tangent = fast_tangent_rule(forward_order(grads), dict(zip(leaves, vs)))
-    return [tangent.get(g, 0.0) for g in grads]
+    return [tangent[g] for g in grads]

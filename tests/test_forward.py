@@ -9,7 +9,9 @@ planted mutants at the end can be run against exactly the checks the properties 
 from __future__ import annotations
 
 import math
+import struct
 from collections.abc import Callable, Sequence
+from unittest import mock
 
 import exercise_solutions as solutions
 import pytest
@@ -17,10 +19,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from strategies import Expr, Step, expressions
 from test_properties import backprop, central
-from user_ops import CBRT, HYPOT
+from user_ops import CBRT, DET2, HYPOT, LERP
 
 from autograd import Op, Value, forward, grad, hessian, hvp, jacobian, jvp, topological_order
-from autograd.forward import fast_tangent_rule, tangent_rule
+from autograd.forward import fast_tangent_rule, forward_order, tangent_rule
 from autograd.ops import ADD, EXP, MUL, POW, SIN, SUM, TANH
 from autograd.stepper import reading_order
 
@@ -144,6 +146,67 @@ def test_forward_steps_are_jvp_bit_for_bit(expr, ts):
     check_forward_steps(expr, ts)
 
 
+def bits(x: float) -> bytes:
+    """The float's 8 bytes: 0.0 and -0.0 differ, as they do when printed."""
+    return struct.pack("<d", x)
+
+
+# a tangent: often exactly 0, -0 or ±1 (where a sum's sign of zero shows), else any number
+tangent_values = st.sampled_from([0.0, -0.0, 1.0, -1.0]) | st.floats(-2.0, 2.0, allow_nan=False)
+
+
+@given(expressions(), st.data())
+def test_fast_walk_is_the_plain_walk_bit_for_bit_and_never_falls_back(expr, data):
+    """fast_tangent_rule (jvp's, jacobian's, hvp's walk) gives tangent_rule's numbers bit for bit,
+    seeds on any nodes (leaves or interior, 0, -0), and does the work itself: it hands over to the
+    plain walk only when a local derivative fails, so a broken fast path cannot hide behind it."""
+    leaves = [Value(x) for x in expr.leaves]
+    nodes = expr.nodes(leaves)
+    roots = [nodes[i] for i in expr.sinks]
+    root = roots[0] if len(roots) == 1 else SUM(*roots)
+    drawn = data.draw(st.lists(st.none() | tangent_values, min_size=len(nodes), max_size=len(nodes)))
+    seeds = {node: t for node, t in zip(nodes, drawn) if t is not None}
+    order = forward_order([root])
+    plain = tangent_rule(order, seeds)
+    with mock.patch.object(forward, "tangent_rule", side_effect=AssertionError("fell back")):
+        fast = fast_tangent_rule(order, seeds)
+    assert fast.keys() == plain.keys()
+    for node in order:
+        assert bits(fast[node]) == bits(plain[node]), (node, fast[node], plain[node], expr)
+
+
+NORM3 = Op(  # a user's three-input op whose local derivatives read its output
+    "norm3", lambda a, b, c: math.sqrt(a * a + b * b + c * c),
+    lambda a, b, c, out: (a / out, b / out, c / out), args=("a", "b", "c"))
+
+
+def test_jvp_jacobian_and_hvp_walk_fast_to_the_end_on_ops_of_one_to_five_inputs():
+    """The same promise on one fixed function (quick to fail, nothing to shrink): every node kind
+    the fast walk spells out (1, 2, 3 inputs) and the general one (4, 5) gives tangent_rule's
+    numbers, with no hand-over to the plain walk."""
+    def f(a, b, c, d):
+        u = LERP(a.exp(), (b * c).sin(), d.tanh())
+        still = DET2(b, c, c, b)  # its inputs do not move along a or d alone (jacobian's columns)
+        return SUM(DET2(u, a, b, c * d), u, NORM3(a, b, u), still, c) * u
+
+    xs, ts = [0.3, -0.8, 1.2, 0.5], [0.7, -1.3, 0.4, 1.1]
+    leaves = [Value(x) for x in xs]
+    root = f(*leaves)
+    order = forward_order([root])
+    plain = tangent_rule(order, dict(zip(leaves, ts)))
+    want_H = [[h.data for h in grad(g, leaves)] for g in grad(f(*leaves), leaves, create_graph=True)]
+    with mock.patch.object(forward, "tangent_rule", side_effect=AssertionError("fell back")):
+        slope = jvp(f, xs, ts)[1]
+        J = jacobian(f, xs, mode="fwd")
+        Hv = hvp(f, xs, ts)
+    assert bits(slope) == bits(plain[root])
+    assert all(bits(fast) == bits(plain[node])
+               for node, fast in fast_tangent_rule(order, dict(zip(leaves, ts))).items())
+    assert all(math.isclose(a, g.data, rel_tol=1e-12) for a, g in zip(J[0], grad(root, leaves)))
+    for i, row in enumerate(want_H):
+        assert math.isclose(Hv[i], sum(h * t for h, t in zip(row, ts)), rel_tol=1e-9)
+
+
 # --- fixed cases: a list of outputs, user ops, the exercise's solutions ------------------------
 
 
@@ -165,6 +228,8 @@ def test_jacobian_modes_counts_and_visits():
     assert fwd.visits == 2 * 5 and rev.visits == 3 + 3 + 2  # forward walks all 5 nodes per pass
     scalar = jacobian(lambda x, y, z: x * y * z, [1.0, 2.0, 3.0])
     assert (scalar.mode, scalar.passes, scalar) == ("rev", 1, [[6.0, 3.0, 2.0]])
+    tie = jacobian(lambda x, y: [x * y, x + y], [1.0, 2.0])  # 2 and 2 passes: reverse
+    assert (tie.mode, tie.passes, tie) == ("rev", 2, [[2.0, 1.0], [1.0, 1.0]])
 
 
 def test_hessian_and_hvp_of_a_known_function():
@@ -273,6 +338,106 @@ def test_bad_input_names_the_argument(call, kind, words):
         call()
     for word in words:
         assert word in str(err.value), (word, str(err.value))
+
+
+GMEAN = Op(  # a variadic op (like sum) whose local derivative fails where an input is 0
+    "gmean", lambda *xs: math.prod(xs) ** (1 / len(xs)),
+    lambda *xs_out: tuple(xs_out[-1] / ((len(xs_out) - 1) * x) for x in xs_out[:-1]),
+    args=("xᵢ",), variadic=True, formulas=("out/(n·xᵢ)",))
+AGAIN = "The derivative is infinite or undefined at this point; move the input away from it."
+NOT_A_VALUE = "f must return a Value computed from its arguments, or a non-empty list of them; got "
+MATH = " (did f use math.* or .data?)"
+
+
+@pytest.mark.parametrize("call, kind, message", [
+    (lambda: jvp(lambda x, y: HYPOT(x, y), [0.0, 0.0], [1.0, 1.0]), ZeroDivisionError,
+     "forward mode through hypot(a = 'x0' (= 0), b = 'x1' (= 0)): the local derivative "
+     "(∂out/∂a = a/out; ∂out/∂b = b/out) cannot be evaluated here: float division by zero. " + AGAIN),
+    (lambda: jvp(lambda x, y: GMEAN(x, y), [0.0, 4.0], [1.0, 0.0]), ZeroDivisionError,
+     "forward mode through gmean(x0 = 'x0' (= 0), x1 = 'x1' (= 4)): the local derivative "
+     "(∂out/∂x0 = out/(n·xᵢ)) cannot be evaluated here: float division by zero. " + AGAIN),
+    (lambda: jvp(lambda x: x, "ab", [1.0]), TypeError,
+     "jvp: inputs must be a list of numbers, got str 'ab'"),
+    (lambda: jvp(lambda x: x, True, [1.0]), TypeError,
+     "jvp: inputs must be a list of numbers, got bool True"),
+    (lambda: jvp(lambda x: x, [1.0], 2j), TypeError,
+     "jvp: tangents must be a list of numbers, got complex 2j"),
+    (lambda: jvp(lambda x, y: x * y, [1.0, 2.0], [1.0]), ValueError,
+     "jvp: tangents has 1 number(s) but there are 2 input(s); give one tangent entry per input"),
+    (lambda: jvp(42, [1.0], [1.0]), TypeError,
+     "jvp: f must be a function taking one Value per input, got int 42"),
+    (lambda: jvp(lambda x: 3.0, [1.0], [1.0]), TypeError, "jvp: " + NOT_A_VALUE + "float 3.0" + MATH),
+    (lambda: jvp(lambda x: [], [1.0], [1.0]), TypeError, "jvp: " + NOT_A_VALUE + "list []" + MATH),
+    (lambda: jvp(lambda x: [x, 2.0], [1.0], [1.0]), TypeError,
+     "jvp: " + NOT_A_VALUE + "list [Value(data=1, grad=0, label='x0'), 2.0] (containing float 2.0)"
+     + MATH),
+    (lambda: jacobian(lambda x: x, [1.0], mode="forward"), ValueError,
+     "jacobian: mode must be one of 'auto', 'fwd', 'rev', got 'forward'"),
+    (lambda: jacobian(lambda x: x, []), ValueError,
+     "jacobian: inputs is empty; pass the point to differentiate at, e.g. [1.0, 2.0]"),
+    (lambda: jacobian(lambda x: 3.0, [1.0]), TypeError, "jacobian: " + NOT_A_VALUE + "float 3.0" + MATH),
+    (lambda: hessian(lambda x: x, [math.inf]), ValueError, "hessian: inputs[0] is inf; pass finite numbers"),
+    (lambda: hessian(None, [1.0]), TypeError,
+     "hessian: f must be a function taking one Value per input, got NoneType None"),
+    (lambda: hessian(lambda x, y: [x, y], [1.0, 2.0]), TypeError,
+     "hessian: f must return one Value (a scalar function), got a list of 2; for several outputs "
+     "take jacobian, or hessian of each"),
+    (lambda: hvp(lambda x: x, {"x": 1.0}, [1.0]), TypeError,
+     "hvp: inputs must be a list of numbers, got dict {'x': 1.0}"),
+    (lambda: hvp(lambda x, y: x * y, [1.0, 2.0], [1.0]), ValueError,
+     "hvp: v has 1 number(s) but there are 2 input(s); give one v entry per input"),
+    (lambda: hvp(lambda x, y: [x, y], [1.0, 2.0], [1.0, 0.0]), TypeError,
+     "hvp: f must return one Value (a scalar function), got a list of 2; for several outputs "
+     "take jacobian, or hvp of each"),
+])
+def test_errors_read_word_for_word(call, kind, message):
+    """What a user reads for a bad argument or a derivative that cannot be taken, whole."""
+    with pytest.raises(kind) as err:
+        call()
+    assert str(err.value) == message
+
+
+def test_one_number_or_values_are_accepted_as_the_point():
+    assert jvp(lambda x: x * x, 3.0, 1.0) == (9.0, 6.0)  # one input need not be a list
+    assert jvp(lambda x: x * x, [Value(3.0)], [Value(1.0)]) == (9.0, 6.0)  # Values: their numbers
+    assert hvp(lambda x: x ** 3, 2, 1) == [12.0]
+    J = jacobian(lambda x, y: [x * y, x + y, y.exp()], [1.0, 2.0])
+    assert repr(J) == f"Jacobian([[2.0, 1.0], [1.0, 1.0], [0.0, {math.exp(2.0)!r}]], mode='fwd', " \
+                      "passes=2, visits=10)"
+
+
+def test_jvp_of_a_product_at_the_origin_is_plus_zero_as_the_stepper_says():
+    """Bug fixed: jvp summed x·y's two terms without tangent_rule's leading 0.0, so where both
+    are -0.0 (x = y = 0, moving down) it said -0.0 and forward_steps said 0.0."""
+    for f, xs, ts in ((lambda x, y: x * y, [0.0, 0.0], [-1.0, -1.0]),
+                      (lambda a, b, t: LERP(a, b, t), [2.0, 2.0, 1.0], [-1.0, -0.0, -1.0])):
+        slope = jvp(f, xs, ts)[1]
+        leaves = [Value(x) for x in xs]
+        root = f(*leaves)
+        stepped = list(root.forward_steps(dict(zip(leaves, ts))))[-1].tangent
+        assert (bits(slope), bits(stepped)) == (bits(0.0), bits(0.0)), (slope, stepped)
+
+
+def test_an_op_whose_inputs_do_not_move_does_not_move():
+    """det2 (four inputs) of inputs the direction leaves still has tangent 0: the column of e."""
+    def f(a, b, c, d, e):
+        return DET2(a, b, c, d) + e * DET2(e, a, a, a)
+
+    J = jacobian(f, [1.0, 2.0, 3.0, 4.0, 5.0], mode="fwd")
+    rev = jacobian(f, [1.0, 2.0, 3.0, 4.0, 5.0], mode="rev")
+    # ∂/∂a = d + e·(-a - a + e), ∂/∂e = det2(e, a, a, a) + e·a = e·a - a·a + e·a
+    assert J == rev == [[4.0 + 5.0 * 3.0, -3.0, -2.0, 1.0, 5.0 - 1.0 + 5.0]]
+
+
+def test_forward_steps_seeded_at_an_inner_node_differentiate_along_it():
+    """Seeding y = x·x (not a leaf) gives d/dy: the pass takes y as an input whatever is below."""
+    x = Value(1.5, label="x")
+    y = x * x
+    z = y.exp() + x
+    steps = list(z.forward_steps({y: 1.0}))
+    assert [s.op for s in steps] == ["exp", "+"]  # y is an input of this pass: no step of its own
+    assert steps[-1].tangent == math.exp(2.25)  # ∂z/∂y with x held: e^y, not e^y·2x + 1
+    assert fast_tangent_rule(topological_order(z), {y: 1.0})[z] == math.exp(2.25)
 
 
 def test_a_local_derivative_that_fails_is_named():
