@@ -875,3 +875,24 @@ def test_list_functions_take_numbers_of_any_kind_and_say_in_full_what_they_refus
             op()
         assert str(info.value) == (f"{op.name}(): {op.name} of no inputs has no value; give it at "
                                    f"least one number.")
+
+
+def test_grad_gives_the_bits_backward_gives_even_for_a_zero_reached_from_below():
+    # x's only contribution is (−1)·0.0 = −0.0: backward() adds it to x.grad = 0.0 and gets +0.0,
+    # and grad() promises the same arithmetic, bit for bit, so it must start from 0.0 as well
+    # (starting from "nothing yet" would hand back −0.0: equal under ==, not the same float).
+    x = Value(3.0, label="x")
+    y = (x * 0.0) * -1.0
+    (dx,) = grad(y, [x])
+    y.backward()
+    assert math.copysign(1.0, x.grad) == 1.0
+    assert dx.data.hex() == x.grad.hex() == "0x0.0p+0"
+
+
+def test_clamp_passes_a_number_inside_its_interval_through_to_the_bit():
+    # Inside [lo, hi], ends included, x comes out as it went in: a zero keeps its sign even where
+    # the bound it touches is the other zero (−0.0 == 0.0, so both count as inside).
+    cases = [(-0.0, 0.0, 1.0), (0.0, -1.0, -0.0), (0.25, 0.0, 1.0), (1.0, 0.0, 1.0), (0.0, 0.0, 0.0)]
+    for x, lo, hi in cases:
+        assert Value(x).clamp(lo=lo, hi=hi).data.hex() == x.hex(), (x, lo, hi)
+        assert CLAMP(x, lo=lo, hi=hi).hex() == x.hex(), (x, lo, hi)
