@@ -14,6 +14,8 @@ from typing import Any
 from autograd import Value, logsumexp, sum_values
 from autograd.value import _to_float
 
+from .module import Module
+
 Preds = Value | float | Sequence[Value | float]
 
 # Iterable but no sequence of numbers: a string is one value, and a dict or a set has no order in
@@ -116,10 +118,17 @@ def hinge(scores: Preds, labels: Any, margin: float = 1.0, reduction: str = "mea
     return _reduce("hinge", [(margin - y * s).relu() for s, y in zip(ss, ys)], reduction)
 
 
+def _n(count: int, word: str, plural: str | None = None) -> str:
+    """``1 sample``, ``2 samples``: a count with its noun in messages."""
+    return f"{count} {word if count == 1 else plural or word + 's'}"
+
+
 def l2(parameters: Sequence[Value], alpha: float) -> Value:
     """L2 regularisation alpha · Σ p². Gradient per parameter: 2·alpha·p."""
     if isinstance(alpha, bool) or not (isinstance(alpha, Real) and math.isfinite(alpha)):
         raise ValueError(f"l2: alpha must be a finite number, got {alpha!r:.40}")  # NaN otherwise
+    if isinstance(parameters, Module):  # l2(model, …): the natural first try
+        raise TypeError("l2: got the model itself; pass its parameters: l2(model.parameters(), alpha)")
     return alpha * sum_values([p * p for p in parameters])
 
 
@@ -177,19 +186,19 @@ def _class_batch(name: str, logits: Any, target: Any) -> tuple[list[list[Value]]
     batch = not isinstance(logits[0], (Value, Real))
     if not batch and isinstance(target, Iterable) and not isinstance(target, (str, bytes)):
         # one output per sample (a binary model) looks like one sample's scores; say which is which
-        raise TypeError(f"{name}: logits is one sample's {len(logits)} class scores (a flat list), "
+        raise TypeError(f"{name}: logits is one sample's {_n(len(logits), 'class score')} (a flat list), "
                         f"so target must be one class index, got {type(target).__name__} "
                         f"{target!r:.40}. For a batch give logits as a list of score lists, one "
                         f"per sample (a model with a single output is binary: compare signs or "
                         f"use bce)")
     if batch:
         if isinstance(target, _NOT_A_SEQUENCE) or not isinstance(target, Iterable):
-            raise TypeError(f"{name}: logits is a batch of {len(logits)} samples, so target must "
-                            f"be a list of {len(logits)} class indices, got "
+            raise TypeError(f"{name}: logits is a batch of {_n(len(logits), 'sample')}, so target must "
+                            f"be a list of {_n(len(logits), 'class index', 'class indices')}, got "
                             f"{type(target).__name__} {target!r:.40}")
         targets = list(target)
         if len(targets) != len(logits):
-            raise ValueError(f"{name}: {len(logits)} samples in logits but {len(targets)} "
+            raise ValueError(f"{name}: {_n(len(logits), 'sample')} in logits but {len(targets)} "
                              f"target(s); give one class index per sample")
         rows = [_as_list(name, f"logits[{i}]", row) for i, row in enumerate(logits)]
         where = [f"logits[{i}]" for i in range(len(rows))]
@@ -214,8 +223,8 @@ def _class_batch(name: str, logits: Any, target: Any) -> tuple[list[list[Value]]
                             + ("; convert it with int()" if isinstance(t, Real) and not
                                isinstance(t, bool) and float(t).is_integer() else ""))
         if not 0 <= t < len(row):
-            raise ValueError(f"{name}: {tw} = {t} is out of range for {len(row)} classes "
-                             f"({w} has {len(row)} scores); class indices run from 0 to "
+            raise ValueError(f"{name}: {tw} = {t} is out of range for {_n(len(row), 'class', 'classes')} "
+                             f"({w} has {_n(len(row), 'score')}); class indices run from 0 to "
                              f"{len(row) - 1}")
         checked_rows.append(row)
         checked_targets.append(int(t))

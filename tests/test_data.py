@@ -315,4 +315,4 @@ def test_accuracy_is_the_fraction_of_samples_predicted_right():
     assert accuracy([[Value(1.0), Value(3.0)], [Value(0.0), Value(-1.0)]], [1, 1]) == 0.5
     with pytest.raises(ValueError) as info:
         accuracy([[1.0, 2.0]], [0, 1])
-    assert str(info.value) == "accuracy: 1 samples in logits but 2 target(s); give one class index per sample"
+    assert str(info.value) == "accuracy: 1 sample in logits but 2 target(s); give one class index per sample"

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from autograd import Value
-from nn import bce, bce_with_logits, cross_entropy, hinge, l2, mse
+from nn import MLP, bce, bce_with_logits, cross_entropy, hinge, l2, mse
 
 # --- values and gradients at points worked out by hand ------------------------------------------
 
@@ -176,13 +176,13 @@ REFUSALS = [
      "class index, got list [1, 0]. For a batch give logits as a list of score lists, one per "
      "sample (a model with a single output is binary: compare signs or use bce)"),
     (lambda: cross_entropy([[0.3, -0.2]], 1), TypeError,
-     "cross_entropy: logits is a batch of 1 samples, so target must be a list of 1 class indices, "
+     "cross_entropy: logits is a batch of 1 sample, so target must be a list of 1 class index, "
      "got int 1"),
     (lambda: cross_entropy([[0.3, -0.2]], "1"), TypeError,
-     "cross_entropy: logits is a batch of 1 samples, so target must be a list of 1 class indices, "
+     "cross_entropy: logits is a batch of 1 sample, so target must be a list of 1 class index, "
      "got str '1'"),
     (lambda: cross_entropy([[0.3, -0.2]], {0: 1}), TypeError,   # its keys are no class indices
-     "cross_entropy: logits is a batch of 1 samples, so target must be a list of 1 class indices, "
+     "cross_entropy: logits is a batch of 1 sample, so target must be a list of 1 class index, "
      "got dict {0: 1}"),
     (lambda: cross_entropy([[0.3, -0.2], [1.0, 0.0]], [1]), ValueError,
      "cross_entropy: 2 samples in logits but 1 target(s); give one class index per sample"),
@@ -232,3 +232,9 @@ def test_l2_is_alpha_times_the_sum_of_squares_with_slope_two_alpha_p():
         with pytest.raises(ValueError) as info:   # a NaN alpha made every gradient NaN
             l2([w], alpha)
         assert str(info.value) == f"l2: alpha must be a finite number, got {shown}"
+    model = MLP(2, [3, 1], seed=0)
+    with pytest.raises(TypeError) as info:  # was Python's "'MLP' object is not iterable"
+        l2(model, 0.01)
+    assert str(info.value) == "l2: got the model itself; pass its parameters: l2(model.parameters(), alpha)"
+    squares = sum(p.data ** 2 for p in model.parameters())
+    assert l2(model.parameters(), 0.5).data == pytest.approx(0.5 * squares)

@@ -204,7 +204,7 @@ def test_batch_cross_entropy_is_the_mean_of_the_samples():
     (lambda: cross_entropy([[0.0, 1.0], [Value(math.nan), 1.0]], [0, 1]), ValueError,
      r"logits[1][0] is nan"),
     (lambda: cross_entropy([1.0, math.inf], 0), ValueError, "logits[1] is inf"),
-    (lambda: cross_entropy([[1.0, 2.0]], [0, 1]), ValueError, "1 samples in logits but 2 target"),
+    (lambda: cross_entropy([[1.0, 2.0]], [0, 1]), ValueError, "1 sample in logits but 2 target"),
     (lambda: cross_entropy([1.0, 2.0], 0, label_smoothing=1.5), ValueError, "label_smoothing"),
     (lambda: cross_entropy([1.0, 2.0], 0, reduction="avg"), ValueError, "reduction"),
     (lambda: cross_entropy(3.0, 0), TypeError, "logits must be a list"),
