@@ -186,6 +186,16 @@ REFUSALS = [
      "got dict {0: 1}"),
     (lambda: cross_entropy([[0.3, -0.2], [1.0, 0.0]], [1]), ValueError,
      "cross_entropy: 2 samples in logits but 1 target(s); give one class index per sample"),
+    (lambda: cross_entropy([[0.3, -0.2], [1.0, 0.0]], 1), TypeError,
+     "cross_entropy: logits is a batch of 2 samples, so target must be a list of 2 class indices, "
+     "got int 1"),
+    (lambda: cross_entropy([0.3], [0]), TypeError,
+     "cross_entropy: logits is one sample's 1 class score (a flat list), so target must be one "
+     "class index, got list [0]. For a batch give logits as a list of score lists, one per "
+     "sample (a model with a single output is binary: compare signs or use bce)"),
+    (lambda: cross_entropy([0.3], 1), ValueError,
+     "cross_entropy: target = 1 is out of range for 1 class (logits has 1 score); class indices "
+     "run from 0 to 0"),
     (lambda: cross_entropy([0.3, -0.2, 0.1], 1.0), TypeError,
      "cross_entropy: target must be a class index (an int from 0 to 2), got float 1.0; convert it "
      "with int()"),
