@@ -44,7 +44,7 @@ MUTATE ?=
 MUTATE_JOBS ?= 2
 mutate: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[mutate]'
-	@# Which tests reach which function is re-learnt on every run (about a minute): mutmut's kept
+	@# Which tests reach which function is re-learnt on every run (a few seconds): mutmut's kept
 	@# map misses old tests that reach new code, and would call its mutants survivors.
 	rm -f mutants/mutmut-stats.json
 	set -f; HYPOTHESIS_PROFILE=mutate $(VENV)/bin/mutmut run --max-children $(MUTATE_JOBS) $(MUTATE)
