@@ -783,7 +783,9 @@ def test_a_saved_chain_grows_in_proportion_to_its_length():
 def test_a_pickle_that_fails_on_one_op_leaves_the_rest_of_the_graph_picklable(drop_ops):
     # An op that is no longer registered cannot be saved; the pickle fails there. The part of the
     # graph it had not written yet must pickle afterwards like any graph: a failed pickle leaves
-    # no bookkeeping behind that would make a later one recurse once per node.
+    # no bookkeeping behind that would make a later one recurse once per node. (The failed
+    # pickle's `_Release` takes its ids out when it is dropped: at once with CPython's C pickler;
+    # the pure-Python pickler keeps it in the traceback's frames until that is freed.)
     import pickle
     import sys
 

@@ -255,9 +255,7 @@ def test_xor_pictures(tmp_path, needs_dot):
         return float(re.search(rf'<text[^>]* x="([-\d.]+)"[^>]*>{re.escape(name)}</text>', svg).group(1))
     for neuron, n_in in [("L0.N0", 2), ("L0.N1", 2), ("L0.N2", 2), ("L0.N3", 2), ("L1.N0", 4)]:
         row = [x_of(f"{neuron}.w{i}·x{i}") for i in range(n_in)] + [x_of(f"{neuron}.b")]
-        assert row == sorted(row), (neuron, row)
-        assert [x_of(f"{neuron}.w{i}") for i in range(n_in)] == sorted(x_of(f"{neuron}.w{i}")
-                                                                   for i in range(n_in)), neuron
+        assert row == sorted(row), (neuron, row)  # (the leaves above are placed by dot: not checked)
     # Fits a 1400-px browser window: at most 1,030 pt = 1,373 px wide (Graphviz's size limit).
     width = float(re.search(r'<svg width="([\d.]+)pt"', svg).group(1))
     assert 900 <= width <= 1030
