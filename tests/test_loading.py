@@ -324,6 +324,13 @@ NN_MISUSE = [
     (lambda m: SGD(5), TypeError, "SGD: expected a list of Values"),
     (lambda m: Adam(m.parameters(), betas=(0.9,)), ValueError, "Adam: betas must be two numbers in [0, 1)"),
     (lambda m: Adam(m.parameters(), eps=0), ValueError, "Adam: eps must be a small positive number"),
+    # a bool is a slip, not the number 1 or 0 (lr=True was refused; these were taken)
+    (lambda m: SGD(m.parameters(), momentum=False), ValueError, "momentum must be in [0, 1), got False"),
+    (lambda m: Adam(m.parameters(), eps=True), ValueError, "eps must be a small positive number such "
+                                                           "as 1e-8, got True"),
+    (lambda m: Adam(m.parameters(), betas=(False, 0.9)), ValueError, "betas must be two numbers in "
+                                                                     "[0, 1), e.g. (0.9, 0.999), got "
+                                                                     "(False, 0.9)"),
     (lambda m: m(["a", 1.0]), TypeError, "MLP input: expected a real number"),
     (lambda m: m([1.0]), ValueError, "MLP: expected 2 inputs, got 1"),
     (lambda m: MLP(2, [1], init="he"), ValueError, "init='he' is not known"),
