@@ -7,9 +7,10 @@ dataset. Arrays are float64 with one row per sample; targets are a flat array (o
 from __future__ import annotations
 
 import math
-from numbers import Integral
 
 import numpy as np
+
+from .checks import is_whole
 
 #: The four XOR rows and their targets: the output is 1 when exactly one input is 1.
 XOR_X: list[list[float]] = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]
@@ -27,11 +28,6 @@ HOUSES: list[tuple[float, float]] = [
     (2_800.0, 563_000.0),
     (3_200.0, 638_000.0),
 ]
-
-
-def _is_whole(n: object) -> bool:
-    """An int or a NumPy integer (a count often comes out of NumPy as `np.int64`), but not a bool."""
-    return isinstance(n, Integral) and not isinstance(n, bool)
 
 
 def xor(ones_column: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -52,7 +48,7 @@ def noisy_bit_pairs(n: int = 1000, noise: float = 0.1, seed: int = 1) -> tuple[n
     The label is the XOR of the *clean* bits, so with small noise the task stays XOR; noise 0 gives
     exact bits. Raises ValueError for n < 1 or a negative or infinite noise level.
     """
-    if not _is_whole(n) or n < 1:
+    if not is_whole(n) or n < 1:
         raise ValueError(f"noisy_bit_pairs: n must be a positive whole number, got {n!r}")
     if not 0 <= noise < math.inf:  # also refuses NaN; an infinite spread gives no usable points
         raise ValueError(f"noisy_bit_pairs: noise must be a finite number ≥ 0 (a standard deviation), "
@@ -70,7 +66,7 @@ def two_moons(n: int = 100, noise: float = 0.1, seed: int = 1) -> tuple[np.ndarr
     then Gaussian noise N(0, noise²) on both coordinates. No straight line separates the classes,
     which is the point. Labels are ±1 because the hinge loss wants them so.
     """
-    if not _is_whole(n) or n < 2:
+    if not is_whole(n) or n < 2:
         raise ValueError(f"two_moons: n must be a whole number ≥ 2 (one point per moon), got {n!r}")
     if not 0 <= noise < math.inf:
         raise ValueError(f"two_moons: noise must be a finite number ≥ 0 (a standard deviation), "
@@ -100,9 +96,9 @@ def spiral(n_per_class: int = 100, classes: int = 3, noise: float = 0.2,
     noise N(0, noise²) on θ), at the point (r·sin θ, r·cos θ) — the three-class spiral of the
     best-known CNN course, which no linear classifier gets much above a third right.
     """
-    if not _is_whole(n_per_class) or n_per_class < 1:
+    if not is_whole(n_per_class) or n_per_class < 1:
         raise ValueError(f"spiral: n_per_class must be a positive whole number, got {n_per_class!r}")
-    if not _is_whole(classes) or classes < 2:
+    if not is_whole(classes) or classes < 2:
         raise ValueError(f"spiral: classes must be a whole number ≥ 2, got {classes!r}")
     if not 0 <= noise < math.inf:  # an infinite angle's sine is NaN
         raise ValueError(f"spiral: noise must be a finite number ≥ 0 (a standard deviation of the "

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence, Set
-from numbers import Integral, Real
+from numbers import Real
 from typing import Any
 
 from autograd import Value, logsumexp, sum_values
 from autograd.value import _to_float
 
+from .checks import is_finite_real, is_real, is_whole
 from .module import Module
 
 Preds = Value | float | Sequence[Value | float]
@@ -109,7 +110,7 @@ def hinge(scores: Preds, labels: Any, margin: float = 1.0, reduction: str = "mea
 
     Gradient per score: −yᵢ/n where the margin is violated, 0 where it is met.
     """
-    if isinstance(margin, bool) or not (isinstance(margin, Real) and math.isfinite(margin)):
+    if not is_finite_real(margin):
         raise ValueError(f"hinge: margin must be a finite number, got {margin!r:.40}")  # NaN otherwise
     ss, ys = _pairs("hinge", scores, labels)
     for y in ys:
@@ -125,7 +126,7 @@ def _n(count: int, word: str, plural: str | None = None) -> str:
 
 def l2(parameters: Sequence[Value], alpha: float) -> Value:
     """L2 regularisation alpha · Σ p². Gradient per parameter: 2·alpha·p."""
-    if isinstance(alpha, bool) or not (isinstance(alpha, Real) and math.isfinite(alpha)):
+    if not is_finite_real(alpha):
         raise ValueError(f"l2: alpha must be a finite number, got {alpha!r:.40}")  # NaN otherwise
     if isinstance(parameters, Module):  # l2(model, …): the natural first try
         raise TypeError("l2: got the model itself; pass its parameters: l2(model.parameters(), alpha)")
@@ -148,8 +149,7 @@ def cross_entropy(logits: Sequence[Any], target: Any, label_smoothing: float = 0
     subtraction passes −qⱼ. Stable for logits of any size (±1000 included).
     """
     name = "cross_entropy"
-    if isinstance(label_smoothing, bool) or not (
-            isinstance(label_smoothing, Real) and 0.0 <= label_smoothing <= 1.0):
+    if not (is_real(label_smoothing) and 0.0 <= label_smoothing <= 1.0):
         raise ValueError(f"{name}: label_smoothing must be a number in [0, 1], got "
                          f"{label_smoothing!r:.40}")
     rows, targets = _class_batch(name, logits, target)
@@ -217,11 +217,11 @@ def _class_batch(name: str, logits: Any, target: Any) -> tuple[list[list[Value]]
                                  f"(a NaN usually comes from a diverged model: lower the "
                                  f"learning rate)")
             row.append(v)
-        if isinstance(t, bool) or not isinstance(t, Integral):
+        if not is_whole(t):
             raise TypeError(f"{name}: {tw} must be a class index (an int from 0 to "
                             f"{len(row) - 1}), got {type(t).__name__} {t!r:.40}"
-                            + ("; convert it with int()" if isinstance(t, Real) and not
-                               isinstance(t, bool) and float(t).is_integer() else ""))
+                            + ("; convert it with int()" if is_real(t) and float(t).is_integer()
+                               else ""))
         if not 0 <= t < len(row):
             raise ValueError(f"{name}: {tw} = {t} is out of range for {_n(len(row), 'class', 'classes')} "
                              f"({w} has {_n(len(row), 'score')}); class indices run from 0 to "

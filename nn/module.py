@@ -5,12 +5,13 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Sequence
-from numbers import Integral, Real
 from operator import mul
 from typing import Any
 
 from autograd import REGISTRY, Value, apply
 from autograd.value import _leaf, _to_float, shorten
+
+from .checks import is_finite_real, is_real, is_whole
 
 #: what a neuron may apply to its pre-activation: each but "linear" is the `Value` method of that name
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
@@ -72,7 +73,7 @@ class Module:
         for key in labels:
             x = state[key]
             try:  # bool is an int to Python, but True as a weight is a mistake in the file
-                number = float(x) if isinstance(x, Real) and not isinstance(x, bool) else None
+                number = float(x) if is_real(x) else None
             except OverflowError:  # an int with 400 digits has no float: refused like the others
                 number = None
             if number is None or not math.isfinite(number):
@@ -112,7 +113,7 @@ class Neuron(Module):
             raise ValueError(f"Neuron: nin must be a positive int, got {nin!r}")
         self.activation = _check_choice("activation", activation, ACTIVATIONS)
         _check_choice("init", init, INITS)
-        if isinstance(init_scale, bool) or not (isinstance(init_scale, Real) and math.isfinite(init_scale)):
+        if not is_finite_real(init_scale):
             # nan or inf would make every weight NaN (or ±inf) without a word
             raise ValueError(f"init_scale must be a finite number, got "
                              f"{type(init_scale).__name__} {init_scale!r:.40}")
@@ -200,7 +201,7 @@ class MLP(Module):
         _check_choice("activation", activation, ACTIVATIONS)
         _check_choice("output_activation", output_activation, ACTIVATIONS)
         if seed is not None:  # the seed is saved with the model: a whole number, as nn.load expects
-            if not isinstance(seed, Integral) or isinstance(seed, bool):
+            if not is_whole(seed):
                 raise TypeError(f"MLP: seed must be a whole number or None, got "
                                 f"{type(seed).__name__} {seed!r:.40}")
             seed = int(seed)  # a NumPy integer becomes a plain int, which JSON can hold

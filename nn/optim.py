@@ -8,12 +8,8 @@ from collections.abc import Iterable
 from autograd import Value
 from autograd.value import shorten
 
+from .checks import is_finite_real, is_real
 from .module import Module
-
-
-def _is_number(x: object) -> bool:
-    """An int or float, not a bool (``momentum=True`` is a mistake, not 1)."""
-    return isinstance(x, (int, float)) and not isinstance(x, bool)
 
 
 class Optimizer:
@@ -44,7 +40,7 @@ class Optimizer:
                                  f"{first[p]} again; list each parameter once, or every step moves "
                                  f"it twice")
             first[p] = i
-        if not (_is_number(lr) and math.isfinite(lr) and lr > 0):
+        if not (is_finite_real(lr) and lr > 0):
             raise ValueError(f"{type(self).__name__}: lr must be a positive number, got {lr!r}")
         self.lr = float(lr)
 
@@ -61,9 +57,9 @@ class SGD(Optimizer):
 
     def __init__(self, parameters: Iterable[Value], lr: float = 0.1, momentum: float = 0.0) -> None:
         super().__init__(parameters, lr)
-        if not (_is_number(momentum) and 0.0 <= momentum < 1.0):
+        if not (is_real(momentum) and 0.0 <= momentum < 1.0):
             raise ValueError(f"SGD: momentum must be in [0, 1), got {momentum!r}")
-        self.momentum = momentum
+        self.momentum = float(momentum)
         self.velocity = [0.0] * len(self.parameters)
 
     def step(self) -> None:
@@ -85,13 +81,12 @@ class Adam(Optimizer):
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8) -> None:
         super().__init__(parameters, lr)
         if not (isinstance(betas, (tuple, list)) and len(betas) == 2
-                and all(_is_number(b) and 0.0 <= b < 1.0 for b in betas)):
+                and all(is_real(b) and 0.0 <= b < 1.0 for b in betas)):
             raise ValueError(f"Adam: betas must be two numbers in [0, 1), e.g. (0.9, 0.999), "
                              f"got {betas!r:.40}")
-        if not (_is_number(eps) and eps > 0 and math.isfinite(eps)):
+        if not (is_finite_real(eps) and eps > 0):
             raise ValueError(f"Adam: eps must be a small positive number such as 1e-8, got {eps!r:.40}")
-        b1, b2 = betas
-        self.betas, self.eps, self.t = (b1, b2), eps, 0
+        self.betas, self.eps, self.t = (float(betas[0]), float(betas[1])), float(eps), 0
         self.m = [0.0] * len(self.parameters)
         self.v = [0.0] * len(self.parameters)
 
